@@ -1,0 +1,261 @@
+"""pakn settings: one YAML file plus environment overrides, parsed strictly.
+
+``${VAR}`` in the file is read from the environment; when ``VAR`` is unset but ``VAR_FILE`` names
+a file, the secret is read from that file (systemd credentials, Docker secrets). The environment
+variables ``PAKN_CONFIG`` (path of the file), ``PAKN_DATABASE_URL`` and ``PAKN_GRAPH_URL`` override
+the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from config.schema import ConfigError, Secret, build
+
+DEFAULT_CONFIG_NAME = "pakn.yaml"
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    base_url: str = "https://graph.facebook.com"
+    version: str = "v25.0"
+    app_secret: Secret | None = None
+    timeout_seconds: float = 30.0
+    max_retries: int = 4
+    backoff_base_seconds: float = 1.0
+    backoff_max_seconds: float = 60.0
+    batch: bool = True
+
+
+@dataclass(frozen=True)
+class UnitSettings:
+    id: str
+    name: str
+    kind: Literal["xa", "phuong", "dac_khu", "thanh_pho"] = "xa"
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    id: str
+    name: str
+    unit: str
+    access_token: Secret
+    messenger: bool = True
+    comments: bool = True
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    overlap_minutes: int = 15
+    sweep_interval_minutes: int = 360
+    sweep_window_days: int = 90
+    feed_page_limit: int = 25
+    max_feed_pages: int = 8
+    comments_page_limit: int = 100
+    max_conversation_pages: int = 8
+    lease_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class ClassifierSettings:
+    models_dir: str = ""
+    review_below_confidence: float = 0.6
+    batch_size: int = 512
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    secret_key: Secret | None = None
+    secure_cookies: bool = False
+    default_language: Literal["vi", "en"] = "vi"
+
+
+@dataclass(frozen=True)
+class NotificationTarget:
+    url: Secret
+    events: list[str] = field(default_factory=lambda: ["urgent"])
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    digest_time: str = "07:30"
+    stale_poll_minutes: int = 30
+    failures_before_alert: int = 3
+    admin_targets: list[NotificationTarget] = field(default_factory=list)
+    unit_targets: dict[str, list[NotificationTarget]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///pakn.db"
+    data_dir: str = ""
+    poll_interval_seconds: int = 60
+    graph: GraphSettings = field(default_factory=GraphSettings)
+    poll: PollSettings = field(default_factory=PollSettings)
+    units: list[UnitSettings] = field(default_factory=list)
+    pages: list[PageSettings] = field(default_factory=list)
+    classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    deadlines_file: str = ""
+    routing: dict[str, str] = field(default_factory=dict)
+    source: str = ""
+
+    def unit_ids(self) -> list[str]:
+        ids = [u.id for u in self.units]
+        ids += [p.unit for p in self.pages if p.unit not in ids]
+        return ids
+
+    def page(self, page_id: str) -> PageSettings | None:
+        return next((p for p in self.pages if p.id == page_id), None)
+
+
+def expand_env(value: Any, env: Mapping[str, str], path: str = "") -> Any:
+    """Replace ``${VAR}`` in every string of a parsed YAML document."""
+    if isinstance(value, dict):
+        return {k: expand_env(v, env, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str):
+        return _VAR.sub(lambda m: _lookup(m.group(1), env, path), value)
+    return value
+
+
+def _lookup(name: str, env: Mapping[str, str], path: str) -> str:
+    if name in env:
+        return env[name]
+    file_var = f"{name}_FILE"
+    if file_var in env:
+        try:
+            return Path(env[file_var]).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                f"{path}: không đọc được tệp bí mật {env[file_var]} ({file_var}): "
+                f"{exc.strerror}. Kiểm tra đường dẫn và quyền đọc."
+            ) from exc
+    raise ConfigError(
+        f"{path}: biến môi trường ${{{name}}} chưa được đặt (environment variable not set). "
+        f"Đặt {name}=... hoặc {file_var}=/đường/dẫn/tệp trước khi chạy pakn."
+    )
+
+
+def parse(text: str, *, env: Mapping[str, str] | None = None, source: str = "") -> Settings:
+    """Parse a YAML document into Settings, applying environment overrides."""
+    env = os.environ if env is None else env
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"dòng {mark.line + 1}, cột {mark.column + 1}" if mark else "không rõ vị trí"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            f"{source or 'cấu hình'}: YAML không hợp lệ ở {where}: {problem}. "
+            "Kiểm tra thụt lề (dùng dấu cách, không dùng tab) và dấu hai chấm."
+        ) from exc
+    raw = expand_env(raw or {}, env)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source or 'cấu hình'}: tệp phải là một bảng khoá: giá trị (mapping).")
+    raw = _apply_overrides(raw, env)
+    settings = build(Settings, raw)
+    _validate(settings)
+    return dataclasses.replace(settings, source=source)
+
+
+def _apply_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    raw = dict(raw)
+    if env.get("PAKN_DATABASE_URL"):
+        raw["database_url"] = env["PAKN_DATABASE_URL"]
+    if env.get("PAKN_GRAPH_URL"):
+        graph = dict(raw.get("graph") or {})
+        graph["base_url"] = env["PAKN_GRAPH_URL"]
+        raw["graph"] = graph
+    if env.get("PAKN_DATA_DIR"):
+        raw["data_dir"] = env["PAKN_DATA_DIR"]
+    return raw
+
+
+def _validate(s: Settings) -> None:
+    if s.poll_interval_seconds < 5:
+        raise ConfigError("poll_interval_seconds: phải từ 5 giây trở lên để không bị Meta chặn.")
+    if not re.fullmatch(r"v\d+\.\d+", s.graph.version):
+        raise ConfigError(f"graph.version: cần dạng v25.0, nhận được {s.graph.version!r}")
+    seen: set[str] = set()
+    unit_ids = {u.id for u in s.units}
+    for i, page in enumerate(s.pages):
+        if not page.id.isdigit():
+            raise ConfigError(f"pages[{i}].id: mã trang (page id) chỉ gồm chữ số, nhận {page.id!r}")
+        if page.id in seen:
+            raise ConfigError(f"pages[{i}].id: trang {page.id} được khai báo hai lần.")
+        seen.add(page.id)
+        if not page.access_token:
+            raise ConfigError(
+                f"pages[{i}].access_token: trang {page.id} ({page.name}) chưa có mã truy cập. "
+                "Thêm access_token: ${TEN_BIEN} và đặt biến môi trường đó."
+            )
+        if unit_ids and page.unit not in unit_ids:
+            raise ConfigError(
+                f"pages[{i}].unit: đơn vị {page.unit!r} không có trong 'units' "
+                f"({', '.join(sorted(unit_ids))})."
+            )
+
+
+def config_path(explicit: str | None = None, env: Mapping[str, str] | None = None) -> Path | None:
+    env = os.environ if env is None else env
+    if explicit:
+        return Path(explicit)
+    if env.get("PAKN_CONFIG"):
+        return Path(env["PAKN_CONFIG"])
+    local = Path(DEFAULT_CONFIG_NAME)
+    return local if local.exists() else None
+
+
+def load(path: str | Path | None = None, *, env: Mapping[str, str] | None = None) -> Settings:
+    """Load settings from ``path`` (or ``PAKN_CONFIG``, or ./pakn.yaml); defaults if none."""
+    env = os.environ if env is None else env
+    resolved = config_path(str(path) if path else None, env)
+    if resolved is None:
+        return parse("{}", env=env, source="")
+    try:
+        text = resolved.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"Không tìm thấy tệp cấu hình {resolved}. Tạo tệp từ mẫu bằng "
+            f"'pakn config init {resolved}' hoặc đặt PAKN_CONFIG=/đường/dẫn/pakn.yaml."
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{resolved}: tệp phải được lưu dạng UTF-8.") from exc
+    return parse(text, env=env, source=str(resolved))
+
+
+def default_data_dir(settings: Settings) -> Path:
+    if settings.data_dir:
+        return Path(settings.data_dir).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pakn"
+
+
+def models_dir(settings: Settings) -> Path:
+    if settings.classifier.models_dir:
+        return Path(settings.classifier.models_dir).expanduser()
+    if os.environ.get("PAKN_MODELS_DIR"):
+        return Path(os.environ["PAKN_MODELS_DIR"])
+    return default_data_dir(settings) / "models"
+
+
+def example_config_text() -> str:
+    from importlib.resources import files
+
+    return (files("config") / "example.yaml").read_text(encoding="utf-8")

@@ -1,0 +1,234 @@
+"""ingest(): the one door every item comes through (comments, messages, visitor posts, calls).
+
+Insert-or-ignore on (source, external_id) makes a replayed batch harmless; the caller commits
+the items together with the cursor/watermark that produced them, so a crash either keeps both or
+neither. Edits keep the previous text as evidence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.records import Classify, ItemRecord, Prediction
+from storage.tables import Item, ItemVersion
+
+log = logging.getLogger("pakn.storage")
+
+FLAG_CATEGORIES = frozenset({"to_cao", "khieu_nai"})
+_CHUNK = 500
+
+DueAt = Callable[[str | None, bool, datetime], "tuple[datetime | None, str | None]"]
+
+
+@dataclass(frozen=True)
+class IngestPolicy:
+    """How new items are labelled and queued; built once by the caller."""
+
+    classify: Classify | None = None
+    due_at: DueAt | None = None
+    routing: Mapping[str, str] = field(default_factory=dict)
+    review_below_confidence: float = 0.6
+
+
+@dataclass
+class IngestResult:
+    inserted: list[int] = field(default_factory=list)
+    edited: list[int] = field(default_factory=list)
+    unchanged: int = 0
+
+    def __iadd__(self, other: IngestResult) -> IngestResult:
+        self.inserted += other.inserted
+        self.edited += other.edited
+        self.unchanged += other.unchanged
+        return self
+
+
+def ingest(
+    session: Session,
+    records: Iterable[ItemRecord],
+    *,
+    now: datetime,
+    policy: IngestPolicy | None = None,
+) -> IngestResult:
+    """Store new items, update edited ones, touch the rest. Never commits."""
+    policy = policy or IngestPolicy()
+    unique: dict[tuple[str, str], ItemRecord] = {}
+    for rec in records:
+        unique[(rec.source, rec.external_id)] = rec
+    result = IngestResult()
+    batch = list(unique.values())
+    for start in range(0, len(batch), _CHUNK):
+        result += _ingest_chunk(session, batch[start : start + _CHUNK], now, policy)
+    return result
+
+
+def _ingest_chunk(
+    session: Session, chunk: list[ItemRecord], now: datetime, policy: IngestPolicy
+) -> IngestResult:
+    result = IngestResult()
+    existing = _existing(session, chunk)
+    fresh: list[ItemRecord] = []
+    for rec in chunk:
+        row = existing.get((rec.source, rec.external_id))
+        if row is None:
+            fresh.append(rec)
+        elif _refresh(session, row, rec, now):
+            result.edited.append(row["id"])
+        else:
+            result.unchanged += 1
+    seen = [row["id"] for key, row in existing.items()]
+    if seen:
+        session.execute(update(Item).where(Item.id.in_(seen)).values(last_seen_at=now))
+    if fresh:
+        result.inserted = _insert(session, fresh, now, policy)
+    return result
+
+
+def _existing(session: Session, chunk: Sequence[ItemRecord]) -> dict[tuple[str, str], Any]:
+    ids = {rec.external_id for rec in chunk}
+    sources = {rec.source for rec in chunk}
+    rows = session.execute(
+        select(
+            Item.id,
+            Item.source,
+            Item.external_id,
+            Item.content_hash,
+            Item.text,
+            Item.attachments,
+            Item.hidden,
+            Item.deleted,
+            Item.missing_checks,
+            Item.labels_reviewed_at,
+        ).where(Item.external_id.in_(ids), Item.source.in_(sources))
+    ).mappings()
+    return {(r["source"], r["external_id"]): r for r in rows}
+
+
+def _refresh(session: Session, row: Any, rec: ItemRecord, now: datetime) -> bool:
+    """Apply what changed on Facebook since we last saw the item; True when the text changed."""
+    values: dict[str, Any] = {}
+    if row["hidden"] != rec.hidden:
+        values["hidden"] = rec.hidden
+    if row["deleted"] or row["missing_checks"]:
+        # It is back (or was never gone: a cursor glitch or a permission hiccup).
+        values |= {"deleted": False, "deleted_at": None, "missing_checks": 0}
+    new_hash = rec.content_hash()
+    edited = bool(new_hash != row["content_hash"])
+    if edited:
+        session.add(
+            ItemVersion(
+                item_id=row["id"], text=row["text"], attachments=row["attachments"], replaced_at=now
+            )
+        )
+        values |= {
+            "text": rec.text,
+            "attachments": rec.attachments_json(),
+            "content_hash": new_hash,
+            "edited": True,
+        }
+    if values:
+        session.execute(update(Item).where(Item.id == row["id"]).values(**values))
+    return edited
+
+
+def _insert(
+    session: Session, fresh: list[ItemRecord], now: datetime, policy: IngestPolicy
+) -> list[int]:
+    citizen = [r for r in fresh if not r.by_page]
+    predictions: dict[tuple[str, str], Prediction] = {}
+    if policy.classify is not None and citizen:
+        preds = policy.classify([r.text for r in citizen])
+        predictions = {(r.source, r.external_id): p for r, p in zip(citizen, preds, strict=True)}
+    rows = [_row(rec, predictions.get((rec.source, rec.external_id)), now, policy) for rec in fresh]
+    stmt = _insert_ignore(session).returning(Item.id)
+    inserted = [row_id for (row_id,) in session.execute(stmt, rows)]
+    skipped = len(rows) - len(inserted)
+    if skipped:
+        # Another daemon stored them between our SELECT and INSERT: that is the point of the key.
+        log.info("bỏ qua %d mục đã có (ghi đồng thời)", skipped)
+    return inserted
+
+
+def _insert_ignore(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(Item).on_conflict_do_nothing(index_elements=["source", "external_id"])
+
+
+def _row(
+    rec: ItemRecord, pred: Prediction | None, now: datetime, policy: IngestPolicy
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "source": rec.source,
+        "external_id": rec.external_id,
+        "unit_id": rec.unit_id,
+        "page_id": rec.page_id,
+        "thread_id": rec.thread_id,
+        "parent_id": rec.parent_id,
+        "author_id": rec.author_id,
+        "author_name": rec.author_name,
+        "author_phone": rec.author_phone,
+        "by_page": rec.by_page,
+        "text": rec.text,
+        "attachments": rec.attachments_json(),
+        "content_hash": rec.content_hash(),
+        "created_time": rec.created_time,
+        "permalink": rec.permalink,
+        "hidden": rec.hidden,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "status": "not_actionable" if rec.by_page else "new",
+    }
+    if rec.by_page:
+        return row
+    row |= labels_and_queue(pred, rec.created_time, policy, now)
+    return row
+
+
+def labels_and_queue(
+    pred: Prediction | None, received_at: datetime, policy: IngestPolicy, now: datetime
+) -> dict[str, Any]:
+    """Labels, review flags, confidentiality, routing and deadline for a citizen item."""
+    if pred is None:
+        due, rule = policy.due_at(None, False, received_at) if policy.due_at else (None, None)
+        return {
+            "flagged": True,
+            "flag_reasons": "unclassified",
+            "due_at": due,
+            "deadline_rule": rule,
+        }
+    reasons = []
+    if pred.confidence < policy.review_below_confidence:
+        reasons.append("low_confidence")
+    if pred.category in FLAG_CATEGORIES:
+        reasons.append(pred.category)
+    if pred.urgent:
+        reasons.append("urgent")
+    due, rule = (None, None)
+    if policy.due_at is not None:
+        due, rule = policy.due_at(pred.category, pred.urgent, received_at)
+    return {
+        "pred_category": pred.category,
+        "pred_urgent": pred.urgent,
+        "pred_field": pred.field,
+        "confidence": pred.confidence,
+        "model_version": pred.model_version,
+        "classified_at": now,
+        "category": pred.category,
+        "urgent": pred.urgent,
+        "field": pred.field,
+        "flagged": bool(reasons),
+        "flag_reasons": ",".join(reasons) or None,
+        "confidential": pred.category == "to_cao",
+        "department": policy.routing.get(pred.field),
+        "due_at": due,
+        "deadline_rule": rule,
+    }

@@ -1,0 +1,311 @@
+"""SQLAlchemy tables. In this project "model" means the classifier, so ORM classes live here."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Named constraints so Alembic's batch mode (SQLite) can alter them later.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SOURCES = ("facebook_comment", "facebook_message", "facebook_post", "hotline")
+STATUSES = (
+    "new",
+    "acknowledged",
+    "in_triage",
+    "assigned",
+    "in_progress",
+    "waiting_citizen",
+    "transferred",
+    "answered",
+    "closed",
+    "not_actionable",
+    "reopened",
+)
+OPEN_STATUSES = tuple(s for s in STATUSES if s not in ("answered", "closed", "not_actionable"))
+ROLES = ("officer", "leader", "admin")
+REPLY_KINDS = ("public_comment", "private_reply", "messenger")
+REPLY_STATES = ("pending", "sending", "sent", "failed", "cancelled")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no time zone, PostgreSQL gets UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; attach a time zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16), default="xa")
+
+
+class Page(Base):
+    """A fanpage and its polling state; the state lives with the items it produced."""
+
+    __tablename__ = "pages"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    feed_watermark: Mapped[datetime | None]
+    conversations_watermark: Mapped[datetime | None]
+    last_sweep_at: Mapped[datetime | None]
+    last_poll_started_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_class: Mapped[str | None] = mapped_column(String(16))
+    last_error_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined_at: Mapped[datetime | None]
+    quarantine_token_fp: Mapped[str | None] = mapped_column(String(64))
+    throttled_until: Mapped[datetime | None]
+    usage_percent: Mapped[float | None] = mapped_column(Float)
+    usage_json: Mapped[str | None] = mapped_column(Text)
+    api_version_seen: Mapped[str | None] = mapped_column(String(16))
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None]
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    page_id: Mapped[str] = mapped_column(ForeignKey("pages.id"), index=True)
+    created_time: Mapped[datetime]
+    updated_time: Mapped[datetime | None]
+    # The post's updated_time whose comments were all stored: advanced with the last batch.
+    processed_updated_time: Mapped[datetime | None]
+    message: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[str | None] = mapped_column(String(40))
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    by_page: Mapped[bool] = mapped_column(Boolean, default=True)
+    permalink: Mapped[str | None] = mapped_column(Text)
+    last_full_scan_at: Mapped[datetime | None]
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    page_id: Mapped[str] = mapped_column(ForeignKey("pages.id"), index=True)
+    participant_id: Mapped[str | None] = mapped_column(String(40))
+    participant_name: Mapped[str | None] = mapped_column(String(200))
+    updated_time: Mapped[datetime | None]
+    processed_updated_time: Mapped[datetime | None]
+    last_citizen_message_at: Mapped[datetime | None]
+
+
+class Item(Base):
+    """One citizen comment, message, visitor post or hotline call: the unit of the queue."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_items_source_external_id"),
+        Index("ix_items_queue", "unit_id", "status", "due_at"),
+        Index("ix_items_created", "unit_id", "created_time"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(24))
+    external_id: Mapped[str] = mapped_column(String(160))
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    page_id: Mapped[str | None] = mapped_column(ForeignKey("pages.id"))
+    thread_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    parent_id: Mapped[str | None] = mapped_column(String(160))
+    author_id: Mapped[str | None] = mapped_column(String(40))
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    author_phone: Mapped[str | None] = mapped_column(String(40))
+    by_page: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_time: Mapped[datetime]
+    permalink: Mapped[str | None] = mapped_column(Text)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[datetime | None]
+    missing_checks: Mapped[int] = mapped_column(Integer, default=0)
+    # Labels: the classifier's proposal and the current (possibly corrected) labels.
+    pred_category: Mapped[str | None] = mapped_column(String(16))
+    pred_urgent: Mapped[bool | None] = mapped_column(Boolean)
+    pred_field: Mapped[str | None] = mapped_column(String(24))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    classified_at: Mapped[datetime | None]
+    category: Mapped[str | None] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    field: Mapped[str | None] = mapped_column(String(24))
+    labels_reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    labels_reviewed_at: Mapped[datetime | None]
+    labels_corrected: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Queue.
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_reasons: Mapped[str | None] = mapped_column(String(200))
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    department: Mapped[str | None] = mapped_column(String(120))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_at: Mapped[datetime | None]
+    deadline_rule: Mapped[str | None] = mapped_column(String(120))
+    acknowledged_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    alerted_at: Mapped[datetime | None]
+
+
+class ItemVersion(Base):
+    """A previous text of an edited item, kept as evidence."""
+
+    __tablename__ = "item_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[str | None] = mapped_column(Text)
+    replaced_at: Mapped[datetime]
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    email: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(4), default="vi")
+    created_at: Mapped[datetime]
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class UserUnit(Base):
+    __tablename__ = "user_units"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), primary_key=True)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+
+
+class Reply(Base):
+    """An officer's answer; the web writes it, the daemon sends it with the page token."""
+
+    __tablename__ = "replies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    graph_id: Mapped[str | None] = mapped_column(String(160))
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """One message to one recipient; the unique key makes every event go out once."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    event: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[str | None] = mapped_column(String(64))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    target_name: Mapped[str] = mapped_column(String(200))
+    target_ref: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+
+
+class CalendarDay(Base):
+    """An admin-edited exception to the public holiday calendar."""
+
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "off" or "work" (ngày làm bù)
+    note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RejectedPayload(Base):
+    """A Graph object we could not store as an item: kept verbatim with the reason."""
+
+    __tablename__ = "rejected_payloads"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    page_id: Mapped[str | None] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(32))
+    raw: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
