@@ -26,7 +26,7 @@ def postgres_unavailable() -> str | None:
                 conn.execute(text("select 1"))
             engine.dispose()
             _pg_state["reason"] = None
-        except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+        except Exception as exc:
             _pg_state["reason"] = f"PostgreSQL at {PG_URL} not reachable: {type(exc).__name__}"
     return _pg_state["reason"]
 
@@ -59,7 +59,9 @@ def fresh_database_url(kind: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A migrated, empty database on each engine we deploy to."""
     yield from fresh_database_url(request.param, tmp_path_factory)
 

@@ -82,13 +82,19 @@ def test_duplicate_pages_and_empty_tokens_are_refused() -> None:
 
 
 def test_environment_overrides_win_over_the_file() -> None:
-    env = {**ENV, "PAKN_DATABASE_URL": "postgresql+psycopg://x@h/db", "PAKN_GRAPH_URL": "http://127.0.0.1:9"}
+    env = {
+        **ENV,
+        "PAKN_DATABASE_URL": "postgresql+psycopg://x@h/db",
+        "PAKN_GRAPH_URL": "http://127.0.0.1:9",
+    }
     settings = parse(MINIMAL, env=env)
     assert settings.database_url == "postgresql+psycopg://x@h/db"
     assert settings.graph.base_url == "http://127.0.0.1:9"
 
 
-def test_PAKN_CONFIG_names_the_file_and_a_missing_file_says_how_to_create_one(tmp_path: Path) -> None:
+def test_PAKN_CONFIG_names_the_file_and_a_missing_file_says_how_to_create_one(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "pakn.yaml"
     path.write_text(MINIMAL, encoding="utf-8")
     assert load(env={**ENV, "PAKN_CONFIG": str(path)}).pages[0].name.startswith("Xã Cẩm Giàng")
@@ -96,11 +102,24 @@ def test_PAKN_CONFIG_names_the_file_and_a_missing_file_says_how_to_create_one(tm
         load(env={"PAKN_CONFIG": str(tmp_path / "missing.yaml")})
 
 
-def test_the_example_config_parses_and_documents_every_setting(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_example_config_parses_and_documents_every_setting(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     from config.settings import example_config_text
 
     text = example_config_text()
-    env = {name: "x" for name in ("FB_APP_SECRET", "PAKN_SECRET_KEY", "PAGE_TOKEN_CAMGIANG", "PAGE_TOKEN_CAMGIANG_2", "PAGE_TOKEN_AIQUOC", "PAKN_SMTP_URL", "PAKN_TELEGRAM_URL")}
+    env = {
+        name: "x"
+        for name in (
+            "FB_APP_SECRET",
+            "PAKN_SECRET_KEY",
+            "PAGE_TOKEN_CAMGIANG",
+            "PAGE_TOKEN_CAMGIANG_2",
+            "PAGE_TOKEN_AIQUOC",
+            "PAKN_SMTP_URL",
+            "PAKN_TELEGRAM_URL",
+        )
+    }
     with caplog.at_level(logging.WARNING):
         settings = parse(text, env=env)
     assert len(settings.pages) == 3

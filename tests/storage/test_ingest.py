@@ -54,7 +54,11 @@ def record(n: int, text: str = "cho em hỏi VNeID", **kw: object) -> ItemRecord
 
 def setup_page(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
-        sync_pages(s, [("cam-giang", "UBND xã Cẩm Giàng", "xa")], [("100000000000001", "Cẩm Giàng", "cam-giang")])
+        sync_pages(
+            s,
+            [("cam-giang", "UBND xã Cẩm Giàng", "xa")],
+            [("100000000000001", "Cẩm Giàng", "cam-giang")],
+        )
 
 
 def count(sessions: sessionmaker[Session]) -> int:
@@ -62,13 +66,15 @@ def count(sessions: sessionmaker[Session]) -> int:
         return int(s.scalar(select(func.count()).select_from(Item)) or 0)
 
 
-def test_replaying_the_same_batch_stores_every_item_exactly_once(sessions: sessionmaker[Session]) -> None:
+def test_replaying_the_same_batch_stores_every_item_exactly_once(
+    sessions: sessionmaker[Session],
+) -> None:
     setup_page(sessions)
     batch = [record(i) for i in range(5)]
     with sessions.begin() as s:
         first = ingest(s, batch, now=NOW)
     with sessions.begin() as s:
-        again = ingest(s, batch + [record(5)], now=NOW + timedelta(minutes=1))
+        again = ingest(s, [*batch, record(5)], now=NOW + timedelta(minutes=1))
     assert len(first.inserted) == 5
     assert len(again.inserted) == 1 and again.unchanged == 5
     assert count(sessions) == 6
@@ -104,7 +110,9 @@ def test_a_new_attachment_counts_as_an_edit(sessions: sessionmaker[Session]) -> 
         assert ingest(s, [record(1, "ảnh", attachments=photo)], now=NOW).edited
 
 
-def test_items_written_by_the_page_are_recorded_as_replies_not_queued(sessions: sessionmaker[Session]) -> None:
+def test_items_written_by_the_page_are_recorded_as_replies_not_queued(
+    sessions: sessionmaker[Session],
+) -> None:
     setup_page(sessions)
     policy = IngestPolicy(classify=keyword_classifier)
     with sessions.begin() as s:
@@ -113,10 +121,14 @@ def test_items_written_by_the_page_are_recorded_as_replies_not_queued(sessions: 
     assert item.by_page and item.status == "not_actionable" and item.category is None
 
 
-def test_new_citizen_items_get_labels_flags_route_and_deadline(sessions: sessionmaker[Session]) -> None:
+def test_new_citizen_items_get_labels_flags_route_and_deadline(
+    sessions: sessionmaker[Session],
+) -> None:
     setup_page(sessions)
 
-    def due(category: str | None, urgent: bool, received: datetime) -> tuple[datetime | None, str | None]:
+    def due(
+        category: str | None, urgent: bool, received: datetime
+    ) -> tuple[datetime | None, str | None]:
         hours = 4 if urgent else 120
         return received + timedelta(hours=hours), f"test-{category}"
 
@@ -130,7 +142,11 @@ def test_new_citizen_items_get_labels_flags_route_and_deadline(sessions: session
         ingest(s, batch, now=NOW, policy=policy)
         items = {i.external_id: i for i in s.scalars(select(Item))}
     denunciation, fire, question = items["111_1"], items["111_2"], items["111_3"]
-    assert denunciation.confidential and denunciation.flagged and "to_cao" in (denunciation.flag_reasons or "")
+    assert (
+        denunciation.confidential
+        and denunciation.flagged
+        and "to_cao" in (denunciation.flag_reasons or "")
+    )
     assert denunciation.department == "Văn phòng HĐND và UBND"
     assert fire.urgent and fire.due_at == fire.created_time + timedelta(hours=4)
     assert question.flagged and question.flag_reasons == "low_confidence"
