@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import schedule
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,6 +34,7 @@ from storage import poll_state as state
 from storage.ingest import IngestPolicy
 
 log = logging.getLogger("pakn.monitor")
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BATCH_LIMIT = 50
 
 
@@ -133,7 +135,7 @@ class Daemon:
                 return f"đang cách ly vì mã truy cập hỏng: {row.last_error or ''}".strip()
         if self.governor.level(page.id) == "paused":
             until = self.governor.usage(page.id).paused_until
-            when = until.astimezone(UTC).strftime("%H:%M UTC") if until else "khi mức dùng giảm"
+            when = until.astimezone(VN).strftime("%H:%M %d/%m") if until else "khi mức dùng giảm"
             return f"Facebook đang giới hạn số lần gọi; tiếp tục lúc {when}"
         return ""
 

@@ -86,7 +86,11 @@ class Governor:
         usage = self.pages.get(page_id, PageUsage())
         if usage.paused_until is not None and usage.paused_until > self.clock():
             return "paused"
-        fresh = usage.observed_at is not None and self.clock() - usage.observed_at < STALE_USAGE
+        now = self.clock()
+        fresh = usage.observed_at is not None and now - usage.observed_at < STALE_USAGE
+        if usage.paused_until is not None and usage.observed_at is not None:
+            # Meta named the moment access comes back; a reading taken before it is spent.
+            fresh = fresh and not (usage.observed_at <= usage.paused_until <= now)
         # An old reading says nothing about now: probe again rather than pause for ever.
         pct = max(usage.percent if fresh else 0.0, self.app_percent)
         if pct >= 90:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 17:52:31.172022
+Create Date: 2026-11-22 18:01:40.023063
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.tables
-
 
 revision = "0001"
 down_revision = None
@@ -27,6 +26,16 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("note", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_calendar_days")),
+    )
+    op.create_table(
+        "rejected_payloads",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("page_id", sa.String(length=40), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("at", storage.tables.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rejected_payloads")),
     )
     op.create_table(
         "units",
@@ -75,6 +84,7 @@ def upgrade() -> None:
         sa.Column("api_version_seen", sa.String(length=16), nullable=True),
         sa.Column("lease_owner", sa.String(length=80), nullable=True),
         sa.Column("lease_until", storage.tables.UTCDateTime(), nullable=True),
+        sa.Column("down_alerted_at", storage.tables.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["unit_id"], ["units.id"], name=op.f("fk_pages_unit_id_units")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pages")),
     )
@@ -341,5 +351,6 @@ def downgrade() -> None:
     op.drop_table("pages")
     op.drop_table("users")
     op.drop_table("units")
+    op.drop_table("rejected_payloads")
     op.drop_table("calendar_days")
     # ### end Alembic commands ###
