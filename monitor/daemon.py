@@ -85,8 +85,16 @@ class Daemon:
         self.stop = stop or threading.Event()
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.ctx = PollContext(
-            self.client, self.governor, sessions, policy, settings.poll, clock, self.stop
+            self.client,
+            self.governor,
+            sessions,
+            policy,
+            settings.poll,
+            clock,
+            self.stop,
+            heartbeat=self._renew,
         )
+        self._renewed: dict[str, datetime] = {}
         self.jobs: list[Job] = []
         self.last_results: list[PageResult] = []
 
@@ -114,7 +122,14 @@ class Daemon:
                 results.append(PageResult(page.id, page.name, False, blocked))
             else:
                 ready.append(page)
-        claimed = [p for p in ready if self._claim(p)]
+        claimed: list[PageSettings] = []
+        for page in ready:
+            holder = self._claim(page)
+            if holder is None:
+                claimed.append(page)
+            else:
+                reason = f"đang được tiến trình khác đọc ({holder}); bỏ qua ở vòng này"
+                results.append(PageResult(page.id, page.name, False, reason))
         firsts = self._first_pages(claimed)
         for page in claimed:
             if self.stop.is_set():
@@ -139,10 +154,34 @@ class Daemon:
             return f"Facebook đang giới hạn số lần gọi; tiếp tục lúc {when}"
         return ""
 
-    def _claim(self, page: PageSettings) -> bool:
+    def _claim(self, page: PageSettings) -> str | None:
+        """Take the page's lease; returns None when ours, else the current holder."""
         lease = timedelta(seconds=self.settings.poll.lease_seconds)
+        now = self.clock()
         with self.sessions.begin() as session:
-            return state.claim_page(session, page.id, self.owner, self.clock(), lease)
+            if state.claim_page(session, page.id, self.owner, now, lease):
+                self._renewed[page.id] = now
+                return None
+            row = state.page_row(session, page.id)
+            holder = (row.lease_owner if row else None) or "?"
+            if _dead_on_this_host(holder) and state.take_over_page(
+                session, page.id, holder, self.owner, now, lease
+            ):
+                # A daemon on this machine was killed mid-poll: no need to wait for its lease.
+                log.info("trang %s: tiếp quản từ tiến trình đã dừng %s", page.id, holder)
+                self._renewed[page.id] = now
+                return None
+            return holder
+
+    def _renew(self, page_id: str) -> None:
+        now = self.clock()
+        lease = timedelta(seconds=self.settings.poll.lease_seconds)
+        last = self._renewed.get(page_id)
+        if last is not None and now - last < lease / 3:
+            return
+        with self.sessions.begin() as session:
+            state.claim_page(session, page_id, self.owner, now, lease)
+        self._renewed[page_id] = now
 
     def _release(self, page: PageSettings) -> None:
         with self.sessions.begin() as session:
@@ -276,6 +315,19 @@ class Daemon:
 
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
+
+
+def _dead_on_this_host(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _op(path: str, params: dict[str, object], token: str) -> BatchOp:

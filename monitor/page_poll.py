@@ -74,7 +74,7 @@ class PagePoll:
         newest = self.feed_watermark
         changed: list[tuple[PostInfo, datetime | None]] = []
         for resp in self.ctx.client.iterate(start, self.token, max_pages):
-            self.comments.check_stop()
+            self.comments.checkpoint()
             infos, visitor = self._parse_feed(resp)
             with self.ctx.sessions.begin() as session:
                 processed = state.upsert_posts(session, infos)
@@ -166,7 +166,7 @@ class PagePoll:
         newest = self.conv_watermark
         changed: list[tuple[ConversationInfo, datetime | None]] = []
         for resp in self.ctx.client.iterate(start, self.token, max_pages):
-            self.messages.check_stop()
+            self.messages.checkpoint()
             infos = self._parse_conversations(resp)
             with self.ctx.sessions.begin() as session:
                 done = state.conversation_state(session, [i.id for i in infos])

@@ -55,6 +55,8 @@ class PollContext:
     poll: PollSettings
     clock: Callable[[], datetime]
     stop: threading.Event = field(default_factory=threading.Event)
+    # Called between pages of results: keeps this daemon's lease on the page alive.
+    heartbeat: Callable[[str], None] = lambda _page_id: None
 
 
 @dataclass
@@ -82,9 +84,11 @@ class ThreadWalker:
         self.ctx, self.page, self.unit_id, self.counts = ctx, page, unit_id, counts
         self.token = page.access_token.reveal()
 
-    def check_stop(self) -> None:
+    def checkpoint(self) -> None:
+        """Between two units of work: stop if asked, and renew the lease."""
         if self.ctx.stop.is_set():
             raise StopRequested
+        self.ctx.heartbeat(self.page.id)
 
     def walk(
         self,
@@ -121,7 +125,7 @@ class ThreadWalker:
         seen: set[str] = set()
         walked: list[ItemRecord] = []
         for resp in self.ctx.client.iterate(first(), self.token, MAX_THREAD_PAGES):
-            self.check_stop()
+            self.checkpoint()
             records = self.parse_page(resp, parse)
             seen |= {r.external_id for r in records}
             walked += records
@@ -207,7 +211,7 @@ class CommentWalker(ThreadWalker):
 
     def confirm_missing(self, external_id: str) -> None:
         """Ask for the comment itself; only 'does not exist' twice in a row marks it deleted."""
-        self.check_stop()
+        self.checkpoint()
         try:
             self.ctx.client.get(external_id, self.token, {"fields": "id"})
         except GraphError as err:

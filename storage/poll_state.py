@@ -50,6 +50,18 @@ def claim_page(session: Session, page_id: str, owner: str, now: datetime, lease:
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+def take_over_page(
+    session: Session, page_id: str, dead_owner: str, owner: str, now: datetime, lease: timedelta
+) -> bool:
+    """Take a lease from a holder known to be dead (same row count check as claim_page)."""
+    result = session.execute(
+        update(Page)
+        .where(Page.id == page_id, Page.lease_owner == dead_owner)
+        .values(lease_owner=owner, lease_until=now + lease, last_poll_started_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 def release_page(session: Session, page_id: str, owner: str) -> None:
     session.execute(
         update(Page)

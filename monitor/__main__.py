@@ -1,0 +1,5 @@
+"""``python -m monitor`` is ``pakn``."""
+
+from monitor.cli import main
+
+main()

@@ -1,0 +1,11 @@
+"""A local stand-in for the Meta Graph API (Pages feed, comments, Messenger, batch).
+
+Used by the tests, the benchmarks and `pakn demo`; the daemon's Graph client talks to it
+through its configurable base URL.
+"""
+
+from monitor.simulator.faults import Faults
+from monitor.simulator.server import GraphSimulator
+from monitor.simulator.world import World
+
+__all__ = ["Faults", "GraphSimulator", "World"]

@@ -1,0 +1,233 @@
+"""One Graph API call: authentication, budgets, then the node, edge or write it names."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from monitor.simulator import outbound
+from monitor.simulator.edges import list_edge
+from monitor.simulator.errors import (
+    GraphError,
+    app_throttled,
+    missing_object,
+    page_throttled,
+    permission_denied,
+    proof_invalid,
+    proof_missing,
+    token_invalidated,
+    token_missing,
+    token_unparsable,
+)
+from monitor.simulator.faults import Faults
+from monitor.simulator.fields import FieldSpec, parse_fields
+from monitor.simulator.payloads import render
+from monitor.simulator.records import CommentRecord, GraphRecord, MessageRecord
+from monitor.simulator.stats import Stats
+from monitor.simulator.view import View
+from monitor.simulator.world import World
+
+DEFAULT_VERSION = "v25.0"
+_CARRIED = ("access_token", "appsecret_proof")
+
+
+@dataclass
+class GraphRequest:
+    method: str
+    path: str
+    version: str = DEFAULT_VERSION
+    params: dict[str, str] = field(default_factory=dict)
+    json_body: dict[str, Any] | None = None
+    header_token: str | None = None
+    base_url: str = ""
+
+
+@dataclass
+class GraphResponse:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+def appsecret_proof(app_secret: str, token: str) -> str:
+    return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+
+def usage_kind(path: str) -> str:
+    """Business-use-case type of a call: Messenger endpoints count apart from Pages ones."""
+    parts = [p for p in path.split("/") if p]
+    messenger = any(p in ("conversations", "messages") for p in parts)
+    return "messenger" if messenger or (parts and parts[0][:2] in ("t_", "m_")) else "pages"
+
+
+def record_page(world: World, record: GraphRecord) -> str:
+    if isinstance(record, MessageRecord):
+        return world.conversations[record.conversation_id].page_id
+    return record.page_id
+
+
+class GraphRouter:
+    def __init__(self, world: World, faults: Faults, stats: Stats) -> None:
+        self.world = world
+        self.faults = faults
+        self.stats = stats
+
+    def handle(self, request: GraphRequest) -> GraphResponse:
+        self.stats.count_call()
+        kind = usage_kind(request.path)
+        headers = {"facebook-api-version": request.version}
+        page_id: str | None = None
+        regain: int | None = None
+        with self.world.lock:
+            now = self.world.now()
+            try:
+                if request.path.rstrip("/") == "/debug_token":
+                    return GraphResponse(200, self._debug_token(request), headers)
+                page_id = self.authenticate(request.params, request.header_token)
+                self.stats.count_page(page_id)
+                self._admit(page_id, kind, now)
+                status, body = 200, self._route(request, page_id, now)
+            except GraphError as error:
+                status, body, regain = error.status, error.envelope(), error.regain_minutes
+                headers["WWW-Authenticate"] = error.www_authenticate()
+            headers.update(self.usage_headers(page_id, kind, now, regain))
+        return GraphResponse(status, body, headers)
+
+    # authentication and budgets -----------------------------------------------------------
+    def authenticate(self, params: dict[str, str], header_token: str | None) -> str:
+        """The page id a call acts for; raises the Graph error for a bad token or proof."""
+        token = params.get("access_token") or header_token
+        if not token:
+            raise token_missing()
+        owner = self.world.token_owner(token)
+        if owner is None:
+            raise token_unparsable()
+        page_id, live = owner
+        if not live:
+            raise token_invalidated()
+        secret = self.world.app_secret
+        if secret is not None:
+            proof = params.get("appsecret_proof")
+            if not proof:
+                raise proof_missing()
+            if not hmac.compare_digest(proof, appsecret_proof(secret, token)):
+                raise proof_invalid()
+        return page_id
+
+    def _admit(self, page_id: str, kind: str, now: datetime) -> None:
+        if self.faults.app_throttle:
+            raise app_throttled()
+        if self.faults.page_throttled(page_id):
+            raise page_throttled(kind, 5)
+        usage = self.world.meter.page_usage(page_id, kind, now)
+        if usage.exhausted:
+            raise page_throttled(kind, usage.regain_minutes)
+        self.world.meter.record(page_id, kind, now)
+
+    def usage_headers(
+        self, page_id: str | None, kind: str, now: datetime, regain: int | None = None
+    ) -> dict[str, str]:
+        app = self.world.meter.app_usage(now)
+        app_pct = 100 if self.faults.app_throttle else app.call_count
+        headers = {
+            "X-App-Usage": json.dumps(
+                {"call_count": app_pct, "total_cputime": app.total_cputime, "total_time": app_pct}
+            )
+        }
+        if page_id is None:
+            return headers
+        usage = self.world.meter.page_usage(page_id, kind, now)
+        pct, minutes = usage.call_count, usage.regain_minutes
+        if regain is not None:
+            pct, minutes = 100, max(regain, minutes)
+        entry = {
+            "type": kind,
+            "call_count": pct,
+            "total_cputime": usage.total_cputime,
+            "total_time": max(usage.total_time, pct if regain is not None else 0),
+            "estimated_time_to_regain_access": minutes,
+        }
+        headers["X-Business-Use-Case-Usage"] = json.dumps({page_id: [entry]})
+        return headers
+
+    # routing ------------------------------------------------------------------------------
+    def _resolve(self, object_id: str, page_id: str, method: str) -> GraphRecord:
+        if object_id == "me":
+            object_id = page_id
+        record = self.world.lookup(object_id)
+        if record is None:
+            raise missing_object(object_id, method.lower())
+        if record_page(self.world, record) != page_id:
+            raise permission_denied()
+        return record
+
+    def _route(self, request: GraphRequest, page_id: str, now: datetime) -> Any:
+        parts = [p for p in request.path.split("/") if p]
+        method = request.method.upper()
+        if not parts or len(parts) > 2:
+            raise missing_object(request.path.strip("/") or "/", method.lower())
+        target = self._resolve(parts[0], page_id, method)
+        if method == "GET":
+            return self._read(request, target, parts[1:], now)
+        if method == "POST" and len(parts) == 2:
+            return outbound.create(
+                self.world, target, parts[1], request.params, request.json_body, now
+            )
+        if method == "POST" and isinstance(target, CommentRecord):
+            return outbound.moderate(self.world, target, request.params)
+        if method == "DELETE" and isinstance(target, CommentRecord):
+            self.world.delete_comment(target.id)
+            return {"success": True}
+        raise missing_object(parts[0], method.lower())
+
+    def _read(
+        self, request: GraphRequest, target: GraphRecord, edge: list[str], now: datetime
+    ) -> Any:
+        params = request.params
+        specs: list[FieldSpec] | None = (
+            parse_fields(params["fields"]) if "fields" in params else None
+        )
+        carried = {k: params[k] for k in _CARRIED if k in params}
+        view = View(self.world, now, request.base_url, request.version, carried)
+        view.edge_lister = lambda rec, name, mods, children: list_edge(
+            rec, name, mods, children, view
+        )
+        if not edge:
+            return render(target, specs, view)
+        return list_edge(
+            target,
+            edge[0],
+            params,
+            specs,
+            view,
+            empty_page=lambda: self.faults.roll("empty_page_rate"),
+        )
+
+    def _debug_token(self, request: GraphRequest) -> dict[str, Any]:
+        """`GET /debug_token?input_token=...`, answered with an app token or a Page token."""
+        caller = request.params.get("access_token") or request.header_token
+        if not caller:
+            raise token_missing()
+        if "|" not in caller:
+            self.authenticate(request.params, request.header_token)
+        owner = self.world.token_owner(request.params.get("input_token", ""))
+        if owner is None:
+            raise token_unparsable()
+        page_id, live = owner
+        data: dict[str, Any] = {
+            "app_id": "100000000000000",
+            "type": "PAGE",
+            "application": "pakn",
+            "expires_at": 0,
+            "is_valid": live,
+            "profile_id": page_id,
+            "scopes": list(outbound.GRANTED_SCOPES),
+            "user_id": "100000000000099",
+        }
+        if not live:
+            data["error"] = {"code": 190, "message": token_invalidated().message, "subcode": 460}
+        return {"data": data}

@@ -1,0 +1,204 @@
+"""The simulated comments edge: filters, order, cursors, since, deletions, hidden comments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from simulator_support import AN, BINH, CAM_GIANG, GraphClient, SimClock, error_of, walk
+
+from monitor.simulator import GraphSimulator, World
+
+PAGE = CAM_GIANG[0]
+
+
+def _thread(world: World, clock: SimClock) -> dict[str, str]:
+    """A post with two top-level comments, a Page reply and a reply to that reply."""
+    start = clock.now - timedelta(hours=5)
+    post = world.add_post(PAGE, "Lịch tiếp công dân tháng 12", created_time=start)
+    first = world.add_comment(post, AN, "Cho hỏi thứ mấy ạ?", start + timedelta(minutes=1))
+    page_reply = world.add_comment(first, None, "Dạ thứ Năm ạ", start + timedelta(minutes=2))
+    deep = world.add_comment(page_reply, BINH, "cảm ơn ad", start + timedelta(minutes=3))
+    second = world.add_comment(post, BINH, "Đường thôn 4 hỏng", start + timedelta(minutes=4))
+    return {"post": post, "first": first, "page_reply": page_reply, "deep": deep, "second": second}
+
+
+def _ids(response_json: dict[str, object]) -> list[str]:
+    data = response_json["data"]
+    assert isinstance(data, list)
+    return [item["id"] for item in data]
+
+
+def test_toplevel_is_the_default_filter_and_hides_replies(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    default = graph.get(f"{t['post']}/comments").json()
+    explicit = graph.get(f"{t['post']}/comments", filter="toplevel").json()
+    assert _ids(default) == [t["first"], t["second"]]
+    assert _ids(explicit) == _ids(default)
+
+
+def test_stream_filter_returns_every_reply_flattened_oldest_first(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    body = graph.get(f"{t['post']}/comments", filter="stream", fields="id,parent{id}").json()
+    assert _ids(body) == [t["first"], t["page_reply"], t["deep"], t["second"]]
+    parents = {item["id"]: item.get("parent", {}).get("id") for item in body["data"]}
+    assert parents[t["first"]] is None
+    assert parents[t["deep"]] == t["page_reply"]
+
+
+def test_comment_edge_lists_direct_replies_and_stream_lists_the_whole_subtree(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    assert _ids(graph.get(f"{t['first']}/comments").json()) == [t["page_reply"]]
+    stream = graph.get(f"{t['first']}/comments", filter="stream").json()
+    assert _ids(stream) == [t["page_reply"], t["deep"]]
+
+
+def test_reply_to_a_reply_keeps_its_parent_but_links_to_the_top_level_thread(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    deep = graph.get(t["deep"], fields="parent{id},permalink_url").json()
+    first_object = t["first"].split("_")[1]
+    deep_object = t["deep"].split("_")[1]
+    assert deep["parent"]["id"] == t["page_reply"]
+    assert f"comment_id={first_object}&reply_comment_id={deep_object}" in deep["permalink_url"]
+
+
+def test_reverse_order_and_cursors_visit_every_comment_exactly_once(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    post = sim_world.add_post(PAGE, "Thông báo cúp điện")
+    created = [
+        sim_world.add_comment(post, AN, f"bình luận {i}", sim_clock.now + timedelta(seconds=i))
+        for i in range(11)
+    ]
+    first = graph.get(f"{post}/comments", order="reverse_chronological", limit=4)
+    seen = [item["id"] for item in walk(graph, first)]
+    assert seen == created[::-1]
+    page_two = graph.follow(first.json()["paging"]["next"]).json()
+    back = graph.get(
+        f"{post}/comments",
+        order="reverse_chronological",
+        limit=4,
+        before=page_two["paging"]["cursors"]["before"],
+    ).json()
+    assert _ids(back) == _ids(first.json())
+
+
+def test_since_accepts_unix_time_and_iso_dates(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    cutoff = sim_clock.now - timedelta(hours=5) + timedelta(minutes=2)
+    by_unix = graph.get(f"{t['post']}/comments", filter="stream", since=int(cutoff.timestamp()))
+    by_iso = graph.get(f"{t['post']}/comments", filter="stream", since=cutoff.isoformat())
+    assert _ids(by_unix.json()) == [t["page_reply"], t["deep"], t["second"]]
+    assert _ids(by_iso.json()) == _ids(by_unix.json())
+
+
+def test_summary_reports_order_and_total_count(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    body = graph.get(f"{t['post']}/comments", filter="stream", summary="true", limit=1).json()
+    assert body["summary"] == {"order": "chronological", "total_count": 4, "can_comment": True}
+
+
+def test_deleted_comment_node_answers_code_100_subcode_33(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    sim_world.delete_comment(t["second"])
+    response = graph.get(t["second"])
+    error = error_of(response)
+    assert response.status_code == 400
+    assert (error["code"], error["error_subcode"], error["type"]) == (
+        100,
+        33,
+        "GraphMethodException",
+    )
+    assert f"Object with ID '{t['second']}' does not exist" in error["message"]
+    assert t["second"] not in _ids(graph.get(f"{t['post']}/comments").json())
+
+
+def test_deleting_a_comment_removes_its_replies_too(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    sim_world.delete_comment(t["first"])
+    assert _ids(graph.get(f"{t['post']}/comments", filter="stream").json()) == [t["second"]]
+    assert error_of(graph.get(t["deep"]))["error_subcode"] == 33
+
+
+def test_cursor_pointing_at_a_deleted_comment_is_refused(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    first_page = graph.get(f"{t['post']}/comments", limit=1).json()
+    sim_world.delete_comment(t["first"])
+    response = graph.get(
+        f"{t['post']}/comments", limit=1, after=first_page["paging"]["cursors"]["after"]
+    )
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == 100
+    assert "cursor" in error["message"]
+
+
+def test_hidden_comments_are_still_listed_with_is_hidden(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    sim_world.hide_comment(t["second"])
+    body = graph.get(f"{t['post']}/comments", fields="id,is_hidden").json()
+    assert {item["id"]: item["is_hidden"] for item in body["data"]} == {
+        t["first"]: False,
+        t["second"]: True,
+    }
+
+
+def test_limit_over_100_is_refused(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    assert graph.get(f"{t['post']}/comments", limit=100).status_code == 200
+    response = graph.get(f"{t['post']}/comments", limit=101)
+    assert response.status_code == 400
+    assert error_of(response)["code"] == 100
+
+
+def test_empty_page_fault_keeps_next_and_resumes_without_losing_comments(
+    sim_world: World, sim_clock: SimClock, simulator: GraphSimulator, graph: GraphClient
+) -> None:
+    post = sim_world.add_post(PAGE, "Tiêm chủng mở rộng")
+    created = [sim_world.add_comment(post, AN, f"hỏi {i}") for i in range(9)]
+    simulator.faults.set(empty_page_rate=0.5)
+    pages = []
+    response = graph.get(f"{post}/comments", limit=2)
+    for _ in range(100):
+        body = response.json()
+        pages.append(body)
+        if "next" not in body.get("paging", {}):
+            break
+        response = graph.follow(body["paging"]["next"])
+    empty = [page for page in pages if not page["data"]]
+    assert empty, "with a 50 % rate some page should have come back empty"
+    assert all("next" in page["paging"] for page in empty)
+    assert [item["id"] for page in pages for item in page["data"]] == created
+
+
+def test_post_updated_time_moves_when_a_reply_is_added(
+    sim_world: World, sim_clock: SimClock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    before = graph.get(t["post"], fields="updated_time").json()["updated_time"]
+    sim_clock.advance(hours=1)
+    sim_world.add_comment(t["deep"], AN, "còn một câu nữa ạ")
+    after = graph.get(t["post"], fields="updated_time").json()["updated_time"]
+    assert after > before
+    assert after == sim_clock.now.strftime("%Y-%m-%dT%H:%M:%S+0000")
