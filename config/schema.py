@@ -116,7 +116,11 @@ def build(cls: type[T], data: Any, path: str = "") -> T:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: cần một bảng khoá: giá trị (mapping), nhận được {data!r}")
     hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(typing.cast(Any, cls))}
+    fields = {
+        f.name: f
+        for f in dataclasses.fields(typing.cast(Any, cls))
+        if not f.metadata.get("internal")
+    }
     unknown = [k for k in data if k not in fields]
     if unknown:
         key = unknown[0]

@@ -69,7 +69,6 @@ class PollSettings:
 class ClassifierSettings:
     models_dir: str = ""
     review_below_confidence: float = 0.6
-    batch_size: int = 512
 
 
 @dataclass(frozen=True)
@@ -89,6 +88,10 @@ class NotificationTarget:
     name: str = ""
 
 
+# What a notification target can subscribe to; "page_down" also brings the "recovered" message.
+ALERT_EVENTS = ("urgent", "digest", "page_down", "reply_failed")
+
+
 @dataclass(frozen=True)
 class AlertSettings:
     digest_time: str = "07:30"
@@ -96,6 +99,9 @@ class AlertSettings:
     failures_before_alert: int = 3
     admin_targets: list[NotificationTarget] = field(default_factory=list)
     unit_targets: dict[str, list[NotificationTarget]] = field(default_factory=dict)
+    # Thông tư 02/2021/TT-TTCP: quarterly and annual report data is cut off on the 14th of the
+    # last month (Q1 runs 15/12 of the previous year to 14/3).
+    report_quarter_cutoff_day: int = 14
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,8 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     deadlines_file: str = ""
     routing: dict[str, str] = field(default_factory=dict)
-    source: str = ""
+    # Where these settings were read from; not a setting itself.
+    source: str = field(default="", metadata={"internal": True})
 
     def unit_ids(self) -> list[str]:
         ids = [u.id for u in self.units]
@@ -190,6 +197,7 @@ def _apply_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, A
 def _validate(s: Settings) -> None:
     if s.poll_interval_seconds < 5:
         raise ConfigError("poll_interval_seconds: phải từ 5 giây trở lên để không bị Meta chặn.")
+    _validate_alerts(s.alerts, {u.id for u in s.units} | {p.unit for p in s.pages})
     if not re.fullmatch(r"v\d+\.\d+", s.graph.version):
         raise ConfigError(f"graph.version: cần dạng v25.0, nhận được {s.graph.version!r}")
     seen: set[str] = set()
@@ -209,6 +217,38 @@ def _validate(s: Settings) -> None:
             raise ConfigError(
                 f"pages[{i}].unit: đơn vị {page.unit!r} không có trong 'units' "
                 f"({', '.join(sorted(unit_ids))})."
+            )
+
+
+def _validate_alerts(a: AlertSettings, unit_ids: set[str]) -> None:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", a.digest_time):
+        raise ConfigError(
+            f'alerts.digest_time: cần giờ dạng "HH:MM" (ví dụ "07:30"), nhận {a.digest_time!r}'
+        )
+    if not 1 <= a.report_quarter_cutoff_day <= 28:
+        raise ConfigError(
+            "alerts.report_quarter_cutoff_day: cần một ngày từ 1 đến 28 (mặc định 14 theo "
+            f"Thông tư 02/2021/TT-TTCP), nhận {a.report_quarter_cutoff_day!r}"
+        )
+    targets = [(f"alerts.admin_targets[{i}]", t) for i, t in enumerate(a.admin_targets)]
+    for unit, unit_list in a.unit_targets.items():
+        if unit_ids and unit not in unit_ids:
+            raise ConfigError(
+                f"alerts.unit_targets.{unit}: đơn vị không có trong 'units' hoặc 'pages' "
+                f"({', '.join(sorted(unit_ids))})."
+            )
+        targets += [(f"alerts.unit_targets.{unit}[{i}]", t) for i, t in enumerate(unit_list)]
+    for where, target in targets:
+        unknown = [e for e in target.events if e not in ALERT_EVENTS]
+        if unknown:
+            raise ConfigError(
+                f"{where}.events: sự kiện {unknown[0]!r} không hỗ trợ; dùng một hoặc nhiều trong "
+                f"{', '.join(ALERT_EVENTS)}."
+            )
+        if not target.url:
+            raise ConfigError(
+                f"{where}.url: chưa có địa chỉ Apprise (ví dụ mailtos://user:pass@smtp.example.org"
+                " hoặc tgram://bottoken/chatid); đặt biến môi trường tương ứng."
             )
 
 

@@ -1,0 +1,283 @@
+"""``pakn demo``: the whole service on the embedded default, fed by the Graph simulator.
+
+Three fanpages modelled on the announcements (xã Cẩm Giàng with two, phường Ái Quốc with one),
+a realistic flow of Vietnamese citizen comments and messages arriving over time (urgent items
+and denunciations included), the polling daemon, and the officers' web UI with demo accounts.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings, load
+from monitor.daemon import Daemon
+from monitor.jobs import register_jobs
+from monitor.pipeline import LazyClassifier, ingest_policy
+from monitor.simulator import GraphSimulator, World
+from monitor.simulator.traffic import Traffic, seed_world
+from review.app import create_app
+from storage.db import make_engine, session_factory, upgrade
+from storage.tables import User
+from storage.users import create_user, ensure_units
+
+log = logging.getLogger("pakn.monitor")
+
+DEMO_PAGES = (
+    ("100000000000001", "Xã Cẩm Giàng – TP Hải Phòng", "cam-giang"),
+    ("100000000000002", "Đoàn Thanh niên xã Cẩm Giàng", "cam-giang"),
+    ("100000000000003", "Phường Ái Quốc – TP Hải Phòng", "ai-quoc"),
+)
+DEMO_UNITS = (
+    ("cam-giang", "UBND xã Cẩm Giàng", "xa"),
+    ("ai-quoc", "UBND phường Ái Quốc", "phuong"),
+)
+# Shown at the start so that a first look already has work of every kind in the queue.
+OPENING_EVENTS = (
+    (
+        "100000000000001",
+        "Dây điện đứt rơi xuống đường ngõ 12 thôn Lương Xá, đang tóe lửa, "
+        "mọi người tránh xa, ad báo điện lực gấp với!!",
+    ),
+    (
+        "100000000000003",
+        "Cán bộ một cửa phường đòi 500k 'phí làm nhanh' mới nhận hồ sơ "
+        "đăng ký hộ kinh doanh của tôi, tôi có ghi âm, đề nghị lãnh đạo xử lý.",
+    ),
+    (
+        "100000000000001",
+        "mẹ e vừa bị gọi giả công an bảo cài app, tài khoản đang bị trừ tiền "
+        "liên tục, cứu với ad ơi",
+    ),
+    ("100000000000002", "cho e hỏi kích hoạt định danh mức 2 thì ra xã hay công an ạ"),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str
+    units: tuple[str, ...]
+    name: str
+
+
+def demo_accounts() -> list[DemoAccount]:
+    return [
+        DemoAccount("canbo.camgiang", "camgiang-2026", "officer", ("cam-giang",), "Nguyễn Thu Hà"),
+        DemoAccount(
+            "lanhdao.camgiang", "camgiang-lanhdao", "leader", ("cam-giang",), "Phạm Văn Đức"
+        ),
+        DemoAccount("canbo.aiquoc", "aiquoc-2026", "officer", ("ai-quoc",), "Trần Minh Anh"),
+        DemoAccount("lanhdao.aiquoc", "aiquoc-lanhdao", "leader", ("ai-quoc",), "Lê Thị Hồng"),
+        DemoAccount(
+            "quantri", "quantri-2026", "admin", ("cam-giang", "ai-quoc"), "Quản trị hệ thống"
+        ),
+    ]
+
+
+def demo_world(seed: int, tokens: dict[str, str]) -> World:
+    world = World(seed=seed)
+    rng = random.Random(seed)  # noqa: S311 - demo traffic, not security
+    pages = [(pid, name, tokens[pid]) for pid, name, _unit in DEMO_PAGES]
+    for pid, name, token in pages:
+        world.add_page(pid, name, token)
+    seed_world(world, pages, rng, posts_per_page=6, days=30)
+    return world
+
+
+def write_config(directory: Path, base_url: str, port: int, tokens: dict[str, str]) -> Path:
+    units = "\n".join(f'  - {{id: {u}, name: "{n}", kind: {k}}}' for u, n, k in DEMO_UNITS)
+    pages = "\n".join(
+        f'  - {{id: "{pid}", name: "{name}", unit: {unit}, access_token: "{tokens[pid]}"}}'
+        for pid, name, unit in DEMO_PAGES
+    )
+    text = f"""# Written by `pakn demo`: a real configuration pointing at the local Graph simulator.
+database_url: "sqlite:///{directory / "pakn.db"}"
+data_dir: "{directory}"
+poll_interval_seconds: 5
+graph:
+  base_url: "{base_url}"
+  max_retries: 2
+  backoff_base_seconds: 0.2
+poll:
+  overlap_minutes: 5
+  sweep_interval_minutes: 10
+units:
+{units}
+pages:
+{pages}
+web:
+  host: 127.0.0.1
+  port: {port}
+  public_url: "http://127.0.0.1:{port}"
+  secret_key: "{secrets.token_hex(32)}"
+"""
+    path = directory / "pakn.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TrafficLoop:
+    """Adds citizen activity to the simulated pages until stopped."""
+
+    def __init__(
+        self, world: World, seed: int, every_seconds: float, stop: threading.Event
+    ) -> None:
+        self.world = world
+        self.traffic = Traffic(world, random.Random(seed + 1))  # noqa: S311
+        self.every = every_seconds
+        self.stop = stop
+        self.events = 0
+
+    def opening(self) -> None:
+        for n, (page_id, text) in enumerate(OPENING_EVENTS):
+            author = (
+                f"9{n:08d}",
+                ("Vũ Thị Mai", "Hoàng Văn Nam", "Đỗ Thị Hoa", "Bùi Quang Huy")[n],
+            )
+            if n % 2:
+                self.world.add_message(page_id, user=author, message=text)
+            else:
+                post = self.world.add_post(
+                    page_id, message="Đường dây nóng tiếp nhận phản ánh của người dân"
+                )
+                self.world.add_comment(post, author=author, message=text)
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every):
+            try:
+                self.traffic.step()
+                self.events += 1
+            except Exception:
+                log.exception("lỗi khi sinh dữ liệu mô phỏng")
+
+
+def create_accounts(sessions: sessionmaker[Session], now: datetime) -> list[DemoAccount]:
+    accounts = demo_accounts()
+    with sessions.begin() as session:
+        ensure_units(session, list(DEMO_UNITS))
+        existing = set(session.scalars(select(User.username)))
+        for acc in accounts:
+            if acc.username in existing:
+                continue
+            create_user(
+                session,
+                username=acc.username,
+                display_name=acc.name,
+                password=acc.password,
+                role=acc.role,
+                unit_ids=list(acc.units),
+                now=now,
+            )
+    return accounts
+
+
+class Demo:
+    """Everything `pakn demo` runs, started in order and stopped in reverse."""
+
+    def __init__(self, directory: Path | None, port: int, seed: int, every_seconds: float) -> None:
+        self.directory = _prepare(directory)
+        self.port, self.seed, self.every = port, seed, every_seconds
+        self.stop = threading.Event()
+        self.threads: list[threading.Thread] = []
+        self.sim: GraphSimulator | None = None
+        self.web: Any = None
+
+    def start(self, echo: Callable[[str], None]) -> list[DemoAccount]:
+        _check_port_free(self.port)
+        tokens = {pid: f"demo-{secrets.token_hex(8)}" for pid, _n, _u in DEMO_PAGES}
+        world = demo_world(self.seed, tokens)
+        self.sim = GraphSimulator(world).start()
+        config = write_config(self.directory, self.sim.base_url, self.port, tokens)
+        settings = load(config, env={})
+        engine = make_engine(settings.database_url)
+        upgrade(engine)
+        sessions = session_factory(engine)
+        echo("Đang chuẩn bị bộ phân loại (lần đầu có thể mất khoảng một phút)…")
+        classify = LazyClassifier(settings)
+        classify.load()
+        accounts = create_accounts(sessions, datetime.now(UTC))
+        with sessions.begin() as session:
+            policy = ingest_policy(settings, session, classify=classify)
+        daemon = Daemon(settings, sessions, policy, stop=self.stop)
+        daemon.sync()
+        register_jobs(daemon)
+        traffic = TrafficLoop(world, self.seed, self.every, self.stop)
+        traffic.opening()
+        self.web = make_web_server(create_app(settings, sessions, policy=policy), settings)
+        self.threads = [
+            _thread(daemon.run_forever, "pakn-daemon"),
+            _thread(traffic.run, "pakn-traffic"),
+            _thread(self.web.run, "pakn-web"),
+        ]
+        return accounts
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.web is not None:
+            self.web.close()
+        for thread in self.threads:
+            thread.join(timeout=30)
+        if self.sim is not None:
+            self.sim.stop()
+
+
+def make_web_server(app: Any, settings: Settings) -> Any:
+    from waitress.server import create_server
+
+    return create_server(app, host=settings.web.host, port=settings.web.port, threads=8)
+
+
+def _check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise DemoError(
+                f"Cổng {port} đang được dùng. Chạy lại với --port KHÁC (ví dụ --port 8090) "
+                "hoặc dừng chương trình đang dùng cổng đó."
+            ) from None
+
+
+class DemoError(RuntimeError):
+    """A reason the demo cannot start, phrased for the person who typed the command."""
+
+
+def _thread(target: Callable[[], object], name: str) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def _prepare(directory: Path | None) -> Path:
+    if directory is None:
+        return Path(tempfile.mkdtemp(prefix="pakn-demo-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory.resolve()
+
+
+def wait(stop: threading.Event, duration: float | None) -> None:
+    """Block until Ctrl-C, the end of ``duration``, or a stop request."""
+    deadline = None if duration is None else time.monotonic() + duration
+    try:
+        while not stop.is_set():
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return
+            stop.wait(timeout=1.0 if left is None else min(1.0, left))
+    except KeyboardInterrupt:
+        return
