@@ -92,6 +92,7 @@ class Daemon:
             settings.poll,
             clock,
             self.stop,
+            batch=settings.graph.batch,
             heartbeat=self._renew,
         )
         self._renewed: dict[str, datetime] = {}

@@ -7,6 +7,7 @@ and denunciations included), the polling daemon, and the officers' web UI with d
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import secrets
@@ -17,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +97,13 @@ def demo_world(seed: int, tokens: dict[str, str]) -> World:
     pages = [(pid, name, tokens[pid]) for pid, name, _unit in DEMO_PAGES]
     for pid, name, token in pages:
         world.add_page(pid, name, token)
-    seed_world(world, pages, rng, posts_per_page=6, days=30)
+    seed_world(world, pages, rng, posts_per_page=4, days=4)
     return world
 
 
-def write_config(directory: Path, base_url: str, port: int, tokens: dict[str, str]) -> Path:
+def write_config(
+    directory: Path, base_url: str, port: int, tokens: dict[str, str], inbox_url: str
+) -> Path:
     units = "\n".join(f'  - {{id: {u}, name: "{n}", kind: {k}}}' for u, n, k in DEMO_UNITS)
     pages = "\n".join(
         f'  - {{id: "{pid}", name: "{name}", unit: {unit}, access_token: "{tokens[pid]}"}}'
@@ -125,10 +129,51 @@ web:
   port: {port}
   public_url: "http://127.0.0.1:{port}"
   secret_key: "{secrets.token_hex(32)}"
+alerts:
+  admin_targets:
+    - {{name: "Quản trị (màn hình demo)", url: "{inbox_url}", events: [page_down, reply_failed]}}
+  unit_targets:
+    cam-giang:
+      - {{name: "Cán bộ trực Cẩm Giàng", url: "{inbox_url}", events: [urgent, digest]}}
+    ai-quoc:
+      - {{name: "Cán bộ trực Ái Quốc", url: "{inbox_url}", events: [urgent, digest]}}
 """
     path = directory / "pakn.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+class DemoInbox:
+    """A local webhook receiver: the demo's notifications are printed in the terminal."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        echo_ = echo
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    body = {}
+                title = str(body.get("title") or "").strip()
+                message = str(body.get("message") or body.get("body") or "").strip()
+                echo_(f"\n🔔 {title}\n{message}\n")
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"json://127.0.0.1:{self.server.server_address[1]}/notify"
+
+    def run(self) -> None:
+        self.server.serve_forever(poll_interval=0.5)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class TrafficLoop:
@@ -196,13 +241,15 @@ class Demo:
         self.threads: list[threading.Thread] = []
         self.sim: GraphSimulator | None = None
         self.web: Any = None
+        self.inbox: DemoInbox | None = None
 
     def start(self, echo: Callable[[str], None]) -> list[DemoAccount]:
         _check_port_free(self.port)
         tokens = {pid: f"demo-{secrets.token_hex(8)}" for pid, _n, _u in DEMO_PAGES}
         world = demo_world(self.seed, tokens)
         self.sim = GraphSimulator(world).start()
-        config = write_config(self.directory, self.sim.base_url, self.port, tokens)
+        self.inbox = DemoInbox(echo)
+        config = write_config(self.directory, self.sim.base_url, self.port, tokens, self.inbox.url)
         settings = load(config, env={})
         engine = make_engine(settings.database_url)
         upgrade(engine)
@@ -223,6 +270,7 @@ class Demo:
             _thread(daemon.run_forever, "pakn-daemon"),
             _thread(traffic.run, "pakn-traffic"),
             _thread(self.web.run, "pakn-web"),
+            _thread(self.inbox.run, "pakn-demo-inbox"),
         ]
         return accounts
 
@@ -234,6 +282,8 @@ class Demo:
             thread.join(timeout=30)
         if self.sim is not None:
             self.sim.stop()
+        if self.inbox is not None:
+            self.inbox.close()
 
 
 def make_web_server(app: Any, settings: Settings) -> Any:

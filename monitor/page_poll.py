@@ -22,6 +22,7 @@ from monitor.pollers import (
     MessageWalker,
     PollContext,
     PollCounts,
+    PostWork,
     conversation_info,
     conversations_request,
     feed_request,
@@ -32,7 +33,8 @@ from storage.records import ConversationInfo, ItemRecord, PostInfo
 log = logging.getLogger("pakn.monitor")
 
 FirstPage = GraphResponse | GraphError | None
-BACKFILL_PAGES = 40
+# The first read of a page walks its feed back to the sweep window; this only bounds a runaway.
+BACKFILL_PAGES = 1000
 MAX_SUSPECT_CHECKS = 20
 
 
@@ -69,6 +71,8 @@ class PagePoll:
         backfill = self.feed_watermark is None
         threshold = self._threshold(self.feed_watermark, now)
         path, params = feed_request(self.page, self.ctx.poll)
+        if backfill:
+            params["limit"] = 100  # Meta's maximum: fewer calls for the first read
         start = self._first(first, lambda: self.ctx.client.get(path, self.token, params))
         max_pages = BACKFILL_PAGES if backfill else self.ctx.poll.max_feed_pages
         newest = self.feed_watermark
@@ -86,8 +90,8 @@ class PagePoll:
                 newest = max(newest or info.updated_time, info.updated_time)
             if infos and all(i.updated_time <= threshold for i in infos):
                 break
-        for info, done in changed:
-            self.comments.comments(info.id, info.updated_time, done, full=False)
+        work = [PostWork(info.id, info.updated_time, done) for info, done in changed]
+        self.comments.comments_many(work, full=False)
         with self.ctx.sessions.begin() as session:
             # The first backfill read everything in the window: no sweep needed right away.
             swept = now if backfill else None
@@ -143,8 +147,8 @@ class PagePoll:
         since = now - timedelta(days=self.ctx.poll.sweep_window_days)
         with self.ctx.sessions.begin() as session:
             posts = state.posts_for_sweep(session, self.page.id, since)
-        for post_id, updated in posts:
-            self.comments.comments(post_id, updated or now, None, full=True)
+        work = [PostWork(post_id, updated or now, None) for post_id, updated in posts]
+        self.comments.comments_many(work, full=True)
         with self.ctx.sessions.begin() as session:
             state.set_page_watermark(session, self.page.id, swept_at=now)
 

@@ -21,8 +21,14 @@ from storage.workdays import WorkingCalendar
 log = logging.getLogger("pakn.monitor")
 
 
+# The labeling guide names the economic department differently in communes and wards.
+_LOCAL_NAMES = {
+    "ha_tang_moi_truong": "Phòng Kinh tế (ở phường: Phòng Kinh tế, Hạ tầng và Đô thị)",
+}
+
+
 def routing(settings: Settings) -> dict[str, str]:
-    return {**DEFAULT_DEPARTMENT, **settings.routing}
+    return {**DEFAULT_DEPARTMENT, **_LOCAL_NAMES, **settings.routing}
 
 
 def deadline_policy(settings: Settings, session: Session | None = None) -> DeadlinePolicy:

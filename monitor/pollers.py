@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import PageSettings, PollSettings
 from monitor.errors import GraphError
 from monitor.governor import Governor
-from monitor.graph import GraphClient, GraphResponse
+from monitor.graph import BatchOp, GraphClient, GraphResponse
 from monitor.normalize import PayloadError, comment_record, message_record, parse_time
 from storage import poll_state as state
 from storage.ingest import IngestPolicy, ingest
@@ -39,7 +40,17 @@ COMMENT_FIELDS = (
 CONVERSATION_FIELDS = "id,updated_time,participants"
 MESSAGE_FIELDS = "id,created_time,from,to,message,attachments"
 DELETE_CONFIRMATIONS = 2
+BATCH_LIMIT = 50  # Meta's maximum operations per batch request
 MAX_THREAD_PAGES = 2000
+
+
+@dataclass(frozen=True)
+class PostWork:
+    """A post whose comments must be read: its current and its fully processed updated_time."""
+
+    id: str
+    updated: datetime
+    processed: datetime | None
 
 
 class StopRequested(Exception):  # noqa: N818 - a signal, not an error
@@ -55,6 +66,7 @@ class PollContext:
     poll: PollSettings
     clock: Callable[[], datetime]
     stop: threading.Event = field(default_factory=threading.Event)
+    batch: bool = True
     # Called between pages of results: keeps this daemon's lease on the page alive.
     heartbeat: Callable[[str], None] = lambda _page_id: None
 
@@ -133,9 +145,7 @@ class ThreadWalker:
             with self.ctx.sessions.begin() as session:
                 known = state.known_ids(session, source, (r.external_id for r in records))
                 self.store(session, records, now)
-                older = bool(records) and stop_before is not None
-                older = older and all(r.created_time < stop_before for r in records)  # type: ignore[operator]
-                last = not _has_next(resp) or (older and known >= {r.external_id for r in records})
+                last = is_last(resp, records, known, stop_before)
                 if last:
                     finish(session, seen, walked)
             if last:
@@ -173,29 +183,105 @@ class ThreadWalker:
         self.counts.new_item_ids += result.inserted
 
 
+def is_last(
+    resp: GraphResponse, records: list[ItemRecord], known: set[str], stop_before: datetime | None
+) -> bool:
+    """The end of a walk: no next page, or a page wholly older than the mark and all stored."""
+    if not _has_next(resp):
+        return True
+    if not records or stop_before is None:
+        return False
+    older = all(r.created_time < stop_before for r in records)
+    return older and known >= {r.external_id for r in records}
+
+
 def _has_next(resp: GraphResponse) -> bool:
     paging = resp.data.get("paging")
     return isinstance(paging, dict) and isinstance(paging.get("next"), str)
 
 
 class CommentWalker(ThreadWalker):
+    PARAMS: ClassVar[dict[str, str]] = {
+        "filter": "stream",  # the default "toplevel" filter hides replies
+        "order": "reverse_chronological",
+        "fields": COMMENT_FIELDS,
+    }
+
+    def params(self) -> dict[str, Any]:
+        return {**self.PARAMS, "limit": self.ctx.poll.comments_page_limit}
+
+    def comments_many(self, posts: Sequence[PostWork], *, full: bool) -> None:
+        """Read many posts' comments: their first pages come in batches of 50 in one request,
+        and every post whose comments fit on that page is stored in one transaction."""
+        for start in range(0, len(posts), BATCH_LIMIT):
+            self.checkpoint()
+            chunk = posts[start : start + BATCH_LIMIT]
+            firsts = self._first_pages([post.id for post in chunk])
+            done: list[tuple[PostWork, list[ItemRecord]]] = []
+            for post, resp in zip(chunk, firsts, strict=True):
+                if isinstance(resp, GraphError):
+                    if not resp.object_missing:
+                        raise resp
+                    done.append((post, []))  # the post itself is gone; its comments stay stored
+                elif _has_next(resp):
+                    self.comments(post.id, post.updated, post.processed, full=full, first=resp)
+                else:
+                    done.append((post, self.parse_page(resp, self._parser(post.id))))
+            if done:
+                self._store_whole_threads(done, full=full)
+
+    def _first_pages(self, post_ids: list[str]) -> list[GraphResponse | GraphError]:
+        query = urlencode(self.params())
+        if len(post_ids) == 1 or not self.ctx.batch:
+            return [self._get_or_error(f"{pid}/comments", self.params()) for pid in post_ids]
+        ops = [BatchOp(f"{pid}/comments?{query}", self.token) for pid in post_ids]
+        return self.ctx.client.batch(ops, self.token)
+
+    def _get_or_error(self, path: str, params: dict[str, Any]) -> GraphResponse | GraphError:
+        try:
+            return self.ctx.client.get(path, self.token, params)
+        except GraphError as err:
+            return err
+
+    def _store_whole_threads(
+        self, done: list[tuple[PostWork, list[ItemRecord]]], *, full: bool
+    ) -> None:
+        suspects: list[str] = []
+        now = self.ctx.clock()
+        with self.ctx.sessions.begin() as session:
+            self.store(session, [r for _post, records in done for r in records], now)
+            for post, records in done:
+                scan = now if full else None
+                state.mark_post_processed(session, post.id, post.updated, full_scan_at=scan)
+                if full:
+                    seen = {r.external_id for r in records}
+                    suspects += sorted(state.live_comment_ids(session, post.id) - seen)
+        for external_id in suspects:
+            self.confirm_missing(external_id)
+
+    def _parser(self, post_id: str) -> Callable[[Any], ItemRecord]:
+        def parse(obj: Any) -> ItemRecord:
+            return comment_record(obj, page_id=self.page.id, unit_id=self.unit_id, post_id=post_id)
+
+        return parse
+
     def comments(
-        self, post_id: str, updated: datetime, processed: datetime | None, *, full: bool
+        self,
+        post_id: str,
+        updated: datetime,
+        processed: datetime | None,
+        *,
+        full: bool,
+        first: GraphResponse | None = None,
     ) -> None:
         overlap = timedelta(minutes=self.ctx.poll.overlap_minutes)
         stop_before = None if full or processed is None else processed - overlap
-        params = {
-            "filter": "stream",  # the default "toplevel" filter hides replies
-            "order": "reverse_chronological",
-            "limit": self.ctx.poll.comments_page_limit,
-            "fields": COMMENT_FIELDS,
-        }
+        given = [first]
 
-        def first() -> GraphResponse:
-            return self.ctx.client.get(f"{post_id}/comments", self.token, params)
-
-        def parse(obj: Any) -> ItemRecord:
-            return comment_record(obj, page_id=self.page.id, unit_id=self.unit_id, post_id=post_id)
+        def fetch_first() -> GraphResponse:
+            # The batch already brought page one; a restart after a bad cursor fetches it anew.
+            resp = given.pop() if given and given[0] is not None else None
+            return resp or self.ctx.client.get(f"{post_id}/comments", self.token, self.params())
 
         suspects: list[str] = []
 
@@ -205,7 +291,7 @@ class CommentWalker(ThreadWalker):
             if full:
                 suspects.extend(sorted(state.live_comment_ids(session, post_id) - seen))
 
-        self.walk(first, parse, "facebook_comment", stop_before, finish)
+        self.walk(fetch_first, self._parser(post_id), "facebook_comment", stop_before, finish)
         for external_id in suspects:
             self.confirm_missing(external_id)
 

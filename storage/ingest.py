@@ -148,19 +148,40 @@ def _insert(
         preds = policy.classify([r.text for r in citizen])
         predictions = {(r.source, r.external_id): p for r, p in zip(citizen, preds, strict=True)}
     rows = [_row(rec, predictions.get((rec.source, rec.external_id)), now, policy) for rec in fresh]
-    stmt = _insert_ignore(session).returning(Item.id)
-    inserted = [row_id for (row_id,) in session.execute(stmt, rows)]
-    skipped = len(rows) - len(inserted)
-    if skipped:
-        # Another daemon stored them between our SELECT and INSERT: that is the point of the key.
-        log.info("bỏ qua %d mục đã có (ghi đồng thời)", skipped)
-    return inserted
+    keys = set().union(*(row.keys() for row in rows))
+    # One executemany needs one shape: fill what page replies leave out with column defaults.
+    rows = [{k: row.get(k, _EMPTY.get(k)) for k in keys} for row in rows]
+    session.execute(_insert_ignore(session), rows)
+    # Ours are the ones stamped with this call's time; a concurrent writer's copy is not.
+    inserted = session.scalars(
+        select(Item.id).where(
+            Item.external_id.in_({r.external_id for r in fresh}),
+            Item.source.in_({r.source for r in fresh}),
+            Item.first_seen_at == now,
+        )
+    ).all()
+    if len(inserted) < len(rows):
+        # Another daemon stored some between our SELECT and INSERT: that is the point of the key.
+        log.info("bỏ qua %d mục đã có (ghi đồng thời)", len(rows) - len(inserted))
+    return list(inserted)
+
+
+_EMPTY: dict[str, Any] = {
+    "flagged": False,
+    "confidential": False,
+    "urgent": False,
+    "labels_corrected": False,
+    "edited": False,
+    "deleted": False,
+    "missing_checks": 0,
+}
 
 
 def _insert_ignore(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(Item).on_conflict_do_nothing(index_elements=["source", "external_id"])
+    table = Item.__table__
+    return module.insert(table).on_conflict_do_nothing(index_elements=["source", "external_id"])
 
 
 def _row(
