@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from monitor.alerts import register_alert_jobs
 from monitor.replies import ReplySender
 
 if TYPE_CHECKING:
@@ -17,3 +18,4 @@ def register_jobs(daemon: Daemon) -> None:
         daemon.settings, daemon.sessions, daemon.client, daemon.clock, daemon.owner
     )
     daemon.add_job("replies", REPLY_EVERY_SECONDS, sender.send_due)
+    register_alert_jobs(daemon)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text  # Item has a column named text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -46,6 +47,9 @@ STATUSES = (
     "reopened",
 )
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in ("answered", "closed", "not_actionable"))
+_OPEN_ITEMS_SQL = (
+    "status NOT IN (" + ", ".join(f"'{s}'" for s in STATUSES if s not in OPEN_STATUSES) + ")"
+)
 ROLES = ("officer", "leader", "admin")
 REPLY_KINDS = ("public_comment", "private_reply", "messenger")
 REPLY_STATES = ("pending", "sending", "sent", "failed", "cancelled")
@@ -105,6 +109,9 @@ class Page(Base):
     api_version_seen: Mapped[str | None] = mapped_column(String(16))
     lease_owner: Mapped[str | None] = mapped_column(String(80))
     lease_until: Mapped[datetime | None]
+    # When the administrators were told the page is down; cleared by the "recovered" message,
+    # so one incident gives one alert however many cycles it lasts.
+    down_alerted_at: Mapped[datetime | None]
 
 
 class Post(Base):
@@ -142,6 +149,29 @@ class Item(Base):
         UniqueConstraint("source", "external_id", name="uq_items_source_external_id"),
         Index("ix_items_queue", "unit_id", "status", "due_at"),
         Index("ix_items_created", "unit_id", "created_time"),
+        # The queue views (storage/queue_search.py) read open items in deadline order across
+        # several units, count them per view, and list everything newest first. Partial indexes
+        # keep the open backlog small to scan however many closed items pile up over the years;
+        # the queries write the status list as literals so PostgreSQL can match the predicate.
+        Index(
+            "ix_items_open_due",
+            "due_at",
+            "id",
+            postgresql_where=sql_text(_OPEN_ITEMS_SQL),
+            sqlite_where=sql_text(_OPEN_ITEMS_SQL),
+        ),
+        Index(
+            "ix_items_open_units",
+            "unit_id",
+            "status",
+            "due_at",
+            "flagged",
+            "assignee_id",
+            "by_page",
+            postgresql_where=sql_text(_OPEN_ITEMS_SQL),
+            sqlite_where=sql_text(_OPEN_ITEMS_SQL),
+        ),
+        Index("ix_items_newest", "created_time", "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(24))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 18:01:40.023063
+Create Date: 2026-11-22 18:21:29.432882
 """
 
 from __future__ import annotations
@@ -184,6 +184,21 @@ def upgrade() -> None:
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_items_assignee_id"), ["assignee_id"], unique=False)
         batch_op.create_index("ix_items_created", ["unit_id", "created_time"], unique=False)
+        batch_op.create_index("ix_items_newest", ["created_time", "id"], unique=False)
+        batch_op.create_index(
+            "ix_items_open_due",
+            ["due_at", "id"],
+            unique=False,
+            postgresql_where=sa.text("status NOT IN ('answered', 'closed', 'not_actionable')"),
+            sqlite_where=sa.text("status NOT IN ('answered', 'closed', 'not_actionable')"),
+        )
+        batch_op.create_index(
+            "ix_items_open_units",
+            ["unit_id", "status", "due_at", "flagged", "assignee_id", "by_page"],
+            unique=False,
+            postgresql_where=sa.text("status NOT IN ('answered', 'closed', 'not_actionable')"),
+            sqlite_where=sa.text("status NOT IN ('answered', 'closed', 'not_actionable')"),
+        )
         batch_op.create_index("ix_items_queue", ["unit_id", "status", "due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_items_thread_id"), ["thread_id"], unique=False)
 
@@ -339,6 +354,17 @@ def downgrade() -> None:
     with op.batch_alter_table("items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_items_thread_id"))
         batch_op.drop_index("ix_items_queue")
+        batch_op.drop_index(
+            "ix_items_open_units",
+            postgresql_where=sa.text("status NOT IN ('answered', 'closed', 'not_actionable')"),
+            sqlite_where=sa.text("status NOT IN ('answered', 'closed', 'not_actionable')"),
+        )
+        batch_op.drop_index(
+            "ix_items_open_due",
+            postgresql_where=sa.text("status NOT IN ('answered', 'closed', 'not_actionable')"),
+            sqlite_where=sa.text("status NOT IN ('answered', 'closed', 'not_actionable')"),
+        )
+        batch_op.drop_index("ix_items_newest")
         batch_op.drop_index("ix_items_created")
         batch_op.drop_index(batch_op.f("ix_items_assignee_id"))
 
