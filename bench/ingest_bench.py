@@ -20,15 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from config.settings import parse  # noqa: E402
-from monitor.daemon import Daemon  # noqa: E402
-from monitor.pipeline import LazyClassifier, ingest_policy  # noqa: E402
-from monitor.simulator import GraphSimulator, World  # noqa: E402
-from monitor.simulator.traffic import bulk_comments  # noqa: E402
-from storage.db import make_engine, session_factory, upgrade  # noqa: E402
-from storage.ingest import IngestPolicy, ingest  # noqa: E402
-from storage.poll_state import sync_pages  # noqa: E402
-from storage.records import ItemRecord  # noqa: E402
+from config.settings import parse
+from monitor.daemon import Daemon
+from monitor.pipeline import LazyClassifier, ingest_policy
+from monitor.simulator import GraphSimulator, World
+from monitor.simulator.traffic import bulk_comments
+from storage.db import make_engine, session_factory, upgrade
+from storage.ingest import IngestPolicy, ingest
+from storage.poll_state import sync_pages
+from storage.records import ItemRecord
 
 TARGET_ITEMS_PER_SECOND = 3000
 
@@ -44,8 +44,12 @@ def config(base_url: str, db_url: str, models: Path, pages: list[tuple[str, str]
     )
 
 
-def daemon_for(world: World, sim: GraphSimulator, pages: list[tuple[str, str]], tmp: Path, name: str) -> Daemon:
-    settings = parse(config(sim.base_url, f"sqlite:///{tmp / name}.db", tmp / "models", pages), env={})
+def daemon_for(
+    world: World, sim: GraphSimulator, pages: list[tuple[str, str]], tmp: Path, name: str
+) -> Daemon:
+    settings = parse(
+        config(sim.base_url, f"sqlite:///{tmp / name}.db", tmp / "models", pages), env={}
+    )
     engine = make_engine(settings.database_url)
     upgrade(engine)
     sessions = session_factory(engine)
@@ -59,7 +63,6 @@ def daemon_for(world: World, sim: GraphSimulator, pages: list[tuple[str, str]], 
 def idle_cycle(tmp: Path, n_pages: int) -> None:
     world = World(seed=3)
     pages = [(f"2000000000{n:05d}", f"tok-{n}") for n in range(n_pages)]
-    rng = random.Random(3)
     for pid, tok in pages:
         world.add_page(pid, f"Trang {pid}", tok)
         post = world.add_post(pid, "Thông báo", None, world.now() - timedelta(days=1))
@@ -73,9 +76,11 @@ def idle_cycle(tmp: Path, n_pages: int) -> None:
         stats = sim.stats.snapshot()
     calls = stats["graph_calls"] / n_pages
     requests = stats["http_requests"] / n_pages
-    print(f"idle cycle, {n_pages} pages: {calls:.2f} Graph calls/page (budget 2, ratio {calls / 2:.2f}), "
-          f"{requests:.3f} HTTP requests/page (budget 1, ratio {requests:.3f})")
-
+    print(
+        f"idle cycle, {n_pages} pages: {calls:.2f} Graph calls/page "
+        f"(budget 2, ratio {calls / 2:.2f}), "
+        f"{requests:.3f} HTTP requests/page (budget 1, ratio {requests:.3f})"
+    )
 
 
 def backfill(tmp: Path, n_comments: int) -> None:
@@ -93,10 +98,12 @@ def backfill(tmp: Path, n_comments: int) -> None:
     stored = sum(r.counts.inserted for r in results)
     rate = stored / elapsed
     base_rate = baseline_insert_rate(tmp, min(stored, 20000))
-    print(f"backfill: {stored} items in {elapsed:.1f} s = {rate:,.0f} items/s "
-          f"(target {TARGET_ITEMS_PER_SECOND:,}: ratio {rate / TARGET_ITEMS_PER_SECOND:.2f}; "
-          f"insert-only baseline {base_rate:,.0f} items/s: ratio {rate / base_rate:.2f}); "
-          f"{stats['graph_calls']} Graph calls in {stats['http_requests']} HTTP requests")
+    print(
+        f"backfill: {stored} items in {elapsed:.1f} s = {rate:,.0f} items/s "
+        f"(target {TARGET_ITEMS_PER_SECOND:,}: ratio {rate / TARGET_ITEMS_PER_SECOND:.2f}; "
+        f"insert-only baseline {base_rate:,.0f} items/s: ratio {rate / base_rate:.2f}); "
+        f"{stats['graph_calls']} Graph calls in {stats['http_requests']} HTTP requests"
+    )
 
 
 def baseline_insert_rate(tmp: Path, n: int) -> float:
@@ -107,8 +114,15 @@ def baseline_insert_rate(tmp: Path, n: int) -> float:
     with sessions.begin() as s:
         sync_pages(s, [("u", "u", "xa")], [("1", "p", "u")])
     records = [
-        ItemRecord(source="facebook_comment", external_id=f"1_{i}", unit_id="u", page_id="1",
-                   thread_id="1_1", created_time=now, text=f"bình luận số {i}")
+        ItemRecord(
+            source="facebook_comment",
+            external_id=f"1_{i}",
+            unit_id="u",
+            page_id="1",
+            thread_id="1_1",
+            created_time=now,
+            text=f"bình luận số {i}",
+        )
         for i in range(n)
     ]
     started = time.perf_counter()
@@ -128,7 +142,6 @@ def main() -> None:
         idle_cycle(tmp, 3)
         idle_cycle(tmp, args.pages)
         backfill(tmp, args.comments)
-
 
 
 if __name__ == "__main__":

@@ -251,11 +251,11 @@ def export(app: App, fmt: str, output: str | None, include_page_replies: bool) -
         click.echo(f"Đã xuất {count} mục vào {output}", err=True)
 
 
-def register_optional_commands() -> None:
+def attach_commands() -> None:
     """Commands that live with the package that owns them."""
     from monitor.commands import attach
 
     attach(main)
 
 
-register_optional_commands()
+attach_commands()
