@@ -76,20 +76,40 @@ def _ingest_chunk(
     result = IngestResult()
     existing = _existing(session, chunk)
     fresh: list[ItemRecord] = []
+    relabel: list[tuple[int, ItemRecord]] = []
     for rec in chunk:
         row = existing.get((rec.source, rec.external_id))
         if row is None:
             fresh.append(rec)
         elif _refresh(session, row, rec, now):
             result.edited.append(row["id"])
+            if row["labels_reviewed_at"] is None and not rec.by_page:
+                relabel.append((row["id"], rec))
         else:
             result.unchanged += 1
     seen = [row["id"] for key, row in existing.items()]
     if seen:
         session.execute(update(Item).where(Item.id.in_(seen)).values(last_seen_at=now))
+    if relabel and policy.classify is not None:
+        _relabel(session, relabel, now, policy, policy.classify)
     if fresh:
         result.inserted = _insert(session, fresh, now, policy)
     return result
+
+
+def _relabel(
+    session: Session,
+    edited: list[tuple[int, ItemRecord]],
+    now: datetime,
+    policy: IngestPolicy,
+    classify: Classify,
+) -> None:
+    """An edit can turn a question into a report of a fire: classify the new text again,
+    unless an officer has already decided the labels."""
+    predictions = classify([rec.text for _id, rec in edited])
+    for (item_id, rec), pred in zip(edited, predictions, strict=True):
+        values = labels_and_queue(pred, rec.created_time, policy, now)
+        session.execute(update(Item).where(Item.id == item_id).values(**values))
 
 
 def _existing(session: Session, chunk: Sequence[ItemRecord]) -> dict[tuple[str, str], Any]:

@@ -170,3 +170,28 @@ def test_two_writers_racing_on_the_same_item_store_it_once(sessions: sessionmake
         second.close()
     assert result.inserted == []
     assert count(sessions) == 1
+
+
+def test_an_edit_is_classified_again_unless_an_officer_reviewed_the_labels(
+    sessions: sessionmaker[Session],
+) -> None:
+    setup_page(sessions)
+    policy = IngestPolicy(classify=keyword_classifier)
+    with sessions.begin() as s:
+        ingest(
+            s,
+            [record(1, "cho hỏi giờ làm việc"), record(2, "cho hỏi lịch tiêm")],
+            now=NOW,
+            policy=policy,
+        )
+        reviewed = s.scalar(select(Item).where(Item.external_id == "111_2"))
+        assert reviewed is not None
+        reviewed.labels_reviewed_at = NOW
+    with sessions.begin() as s:
+        edits = [record(1, "cháy nhà xóm 3 rồi cứu với"), record(2, "cháy lớn ở chợ")]
+        ingest(s, edits, now=NOW + timedelta(minutes=5), policy=policy)
+        items = {i.external_id: i for i in s.scalars(select(Item))}
+    assert items["111_1"].urgent
+    assert items["111_1"].category == "phan_anh"
+    assert not items["111_2"].urgent
+    assert items["111_2"].category == "hoi_dap"
