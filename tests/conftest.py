@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -117,3 +118,13 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def trained_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default model, trained once per test run from the packaged seed data (read-only)."""
+    from classifier.registry import load_active_or_build_default
+
+    path = tmp_path_factory.mktemp("models")
+    load_active_or_build_default(path)
+    return path

@@ -39,15 +39,6 @@ def config_text(base_url: str, db_url: str, models: Path) -> str:
 TOKENS = {f"TOKEN_{n}": token for n, (*_rest, token) in enumerate(PAGES)}
 
 
-@pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from classifier.registry import load_active_or_build_default
-
-    path = tmp_path_factory.mktemp("models")
-    load_active_or_build_default(path)
-    return path
-
-
 @pytest.fixture
 def world() -> World:
     w = world_with_pages(seed=4)
@@ -67,9 +58,9 @@ def sim(world: World) -> Iterator[GraphSimulator]:
 
 
 @pytest.fixture
-def config(tmp_path: Path, sim: GraphSimulator, db_url: str, models: Path) -> Path:
+def config(tmp_path: Path, sim: GraphSimulator, db_url: str, trained_models: Path) -> Path:
     path = tmp_path / "pakn.yaml"
-    path.write_text(config_text(sim.base_url, db_url, models), encoding="utf-8")
+    path.write_text(config_text(sim.base_url, db_url, trained_models), encoding="utf-8")
     return path
 
 

@@ -23,7 +23,6 @@ from harness import PAGES, world_with_pages
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from classifier.registry import load_active_or_build_default
 from monitor.simulator import GraphSimulator, World
 from monitor.simulator.traffic import Traffic, seed_world
 from storage.db import make_engine, session_factory
@@ -32,14 +31,6 @@ from storage.tables import Item
 REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 4
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Train the default model once; each daemon run loads it like an installed service."""
-    path = tmp_path_factory.mktemp("models")
-    load_active_or_build_default(path)
-    return path
 
 
 class Killer:
@@ -176,7 +167,7 @@ def world() -> World:
 
 
 def test_every_citizen_item_is_stored_exactly_once_through_random_sigkills_and_faults(
-    world: World, db_url: str, models_dir: Path, tmp_path: Path
+    world: World, db_url: str, trained_models: Path, tmp_path: Path
 ) -> None:
     rng = random.Random(2026)
     traffic = Traffic(world, random.Random(7))
@@ -185,7 +176,7 @@ def test_every_citizen_item_is_stored_exactly_once_through_random_sigkills_and_f
     with GraphSimulator(world) as sim:
         killer = Killer(sim, rng)
         chaos = tmp_path / "chaos.yaml"
-        write_config(chaos, sim.base_url, db_url, models_dir, sweep=360)
+        write_config(chaos, sim.base_url, db_url, trained_models, sweep=360)
         sim.faults.set(
             http_500_rate=0.05,
             html_502_rate=0.05,
@@ -200,7 +191,7 @@ def test_every_citizen_item_is_stored_exactly_once_through_random_sigkills_and_f
         assert killer.kills >= ROUNDS
         sim.faults.clear()
         final = tmp_path / "final.yaml"
-        write_config(final, sim.base_url, db_url, models_dir, sweep=0)
+        write_config(final, sim.base_url, db_url, trained_models, sweep=0)
         assert run_daemon(final, None, 0) == 0
         assert run_daemon(final, None, 0) == 0
     live, every, texts = citizen_rows(sessions)
