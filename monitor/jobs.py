@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from monitor.alerts import register_alert_jobs
+from monitor.pipeline import ingest_policy
 from monitor.replies import ReplySender
 
 if TYPE_CHECKING:
     from monitor.daemon import Daemon
 
 REPLY_EVERY_SECONDS = 15
+CALENDAR_EVERY_SECONDS = 300
 
 
 def register_jobs(daemon: Daemon) -> None:
@@ -18,4 +20,13 @@ def register_jobs(daemon: Daemon) -> None:
         daemon.settings, daemon.sessions, daemon.client, daemon.clock, daemon.owner
     )
     daemon.add_job("replies", REPLY_EVERY_SECONDS, sender.send_due)
+    daemon.add_job("calendar", CALENDAR_EVERY_SECONDS, lambda: refresh_deadlines(daemon))
     register_alert_jobs(daemon)
+
+
+def refresh_deadlines(daemon: Daemon) -> None:
+    """Pick up the days off and make-up days admins edited in the web UI."""
+    with daemon.sessions.begin() as session:
+        daemon.ctx.policy = ingest_policy(
+            daemon.settings, session, classify=daemon.ctx.policy.classify
+        )

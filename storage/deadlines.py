@@ -107,6 +107,7 @@ class DeadlinePolicy:
         if not math.isfinite(due_soon_hours) or due_soon_hours < 0:
             raise ValueError(f"due_soon_hours: cần số giờ không âm, nhận được {due_soon_hours!r}")
         _check_rules(self.rules, self.categories)
+        self._by_day: dict[tuple[str | None, bool, date], tuple[datetime, str]] = {}
 
     def rule_for(self, category: str | None, urgent: bool, received_at: datetime) -> DeadlineRule:
         """The most specific rule in force on the (local) day ``received_at`` falls on."""
@@ -133,8 +134,12 @@ class DeadlinePolicy:
         self, category: str | None, urgent: bool, received_at: datetime
     ) -> tuple[datetime, str]:
         """``(due_at, rule name)``: the shape the ingest step stores on the queue item."""
-        rule = self.rule_for(category, urgent, received_at)
         cal = self.calendar
+        day_key = (category, urgent, cal.localize(received_at).date())
+        known = self._by_day.get(day_key)
+        if known is not None:
+            return known
+        rule = self.rule_for(category, urgent, received_at)
         if rule.unit == "hours":
             # Elapsed hours, nights and holidays included: urgent items do not wait. Added in UTC
             # so the arithmetic would stay right even in a zone with daylight saving time.
@@ -146,6 +151,11 @@ class DeadlinePolicy:
             due = cal.add_working_days(received_at, int(rule.amount))
         else:
             due = cal.add_calendar_days(received_at, int(rule.amount))
+        if rule.unit in ("working_days", "calendar_days") and rule.amount > 0:
+            # Day-based periods end at 24:00 whatever the hour of receipt: one answer per day.
+            if len(self._by_day) > 4096:
+                self._by_day.clear()
+            self._by_day[day_key] = (due, rule.name)
         return due, rule.name
 
     def status(
