@@ -14,9 +14,6 @@ def test_days_off_added_in_the_web_ui_reach_the_daemons_deadlines(
 ) -> None:
     daemon = make_daemon(settings_for("http://127.0.0.1:9", "unused"), sqlite_sessions)
     received = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)  # Tuesday 09:00 in Việt Nam
-    record = ItemRecord(
-        source="hotline", external_id="hotline-1", unit_id=PAGES[0][2], created_time=received
-    )
     due_at = daemon.ctx.policy.due_at
     assert due_at is not None
     before, _rule = due_at("phan_anh", False, received)
