@@ -212,7 +212,7 @@ def pages(app: App) -> None:
         usage = f"{h.usage_percent:.0f}%" if h.usage_percent is not None else "?"
         click.echo(
             f"{h.id} [{state}] {h.name} ({h.unit_id}) | đọc gần nhất: {last} | "
-            f"hôm nay: {h.items_today} | mức dùng: {usage}"
+            f"hôm nay: {h.items_today} | mức dùng: {usage} | API {h.api_version or '?'}"
         )
         if h.last_error and h.consecutive_failures:
             click.echo(f"    lỗi: {h.last_error}")

@@ -240,7 +240,7 @@ class Daemon:
                 self.clock(),
                 usage.percent,
                 usage.detail or None,
-                self.settings.graph.version,
+                self.client.served_version,
             )
         return PageResult(page.id, page.name, True, counts=counts)
 

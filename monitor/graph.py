@@ -66,6 +66,7 @@ class GraphClient:
         self.calls = 0
         self.http_requests = 0
         self._version_warned = False
+        self.served_version: str | None = None  # what Meta actually answered with, last seen
 
     # -- public API -------------------------------------------------------------------------
     def get(self, path: str, token: str, params: Mapping[str, Any] | None = None) -> GraphResponse:
@@ -270,6 +271,8 @@ class GraphClient:
 
     def _observe(self, headers: Mapping[str, str]) -> None:
         served = header(headers, "facebook-api-version")
+        if served:
+            self.served_version = served
         if served and served != self.settings.version and not self._version_warned:
             self._version_warned = True
             log.warning(

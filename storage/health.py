@@ -24,6 +24,7 @@ class PageHealth:
     usage_percent: float | None
     items_today: int
     consecutive_failures: int
+    api_version: str | None
 
 
 def page_health(session: Session, day_start: datetime) -> list[PageHealth]:
@@ -51,6 +52,7 @@ def page_health(session: Session, day_start: datetime) -> list[PageHealth]:
             usage_percent=page.usage_percent,
             items_today=int(count),
             consecutive_failures=page.consecutive_failures,
+            api_version=page.api_version_seen,
         )
         for page, count in rows
     ]
