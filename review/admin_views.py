@@ -1,0 +1,197 @@
+"""Administration: users and their units, extra days off and make-up working days, page health.
+
+Calendar changes take effect at once for deadlines computed by the web (labels corrected,
+hotline calls); the daemon reloads them every few minutes (monitor/jobs.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from monitor.pipeline import deadline_policy, ingest_policy
+from review.context import db, now, roles_required, services, t, viewer
+from review.forms import CalendarDayForm, UserCreateForm, UserEditForm
+from storage.audit import record as audit
+from storage.health import page_health
+from storage.tables import CalendarDay, User
+from storage.users import (
+    UserError,
+    all_users,
+    create_user,
+    set_password,
+    units,
+    unlock,
+    update_user,
+)
+from storage.workdays import VIETNAM_TZ
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@roles_required("admin")
+def _admins_only() -> None:
+    return None
+
+
+def _user_forms() -> tuple[UserCreateForm, list[str]]:
+    choices = [u.id for u in units(db())]
+    form = UserCreateForm(formdata=request.form if request.method == "POST" else None)
+    form.units.choices = choices
+    return form, choices
+
+
+@bp.route("/users")
+def users() -> str:
+    form, choices = _user_forms()
+    return _render_users(form, choices)
+
+
+def _render_users(form: UserCreateForm, choices: list[str]) -> str:
+    rows = []
+    for user, unit_ids in all_users(db()):
+        edit = UserEditForm(
+            formdata=None,
+            data={
+                "display_name": user.display_name,
+                "role": user.role,
+                "units": unit_ids,
+                "active": user.active,
+            },
+        )
+        edit.units.choices = choices
+        rows.append((user, unit_ids, edit))
+    names = {u.id: u.name for u in units(db())}
+    return render_template("admin/users.html", form=form, rows=rows, moment=now(), names=names)
+
+
+@bp.route("/users", methods=["POST"])
+def add_user() -> BaseResponse | tuple[str, int]:
+    form, choices = _user_forms()
+    if not form.validate():
+        return _render_users(form, choices), 400
+    try:
+        user = create_user(
+            db(),
+            username=form.username.data or "",
+            display_name=form.display_name.data or "",
+            password=form.password.data or "",
+            role=form.role.data or "",
+            unit_ids=form.units.data or [],
+            now=now(),
+        )
+    except UserError as exc:
+        form.username.errors = [str(exc)]
+        return _render_users(form, choices), 400
+    audit(db(), viewer().user_id, "user_created", None, None, _user_state(user), now())
+    flash(t("admin.user_created", username=user.username), "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users/<int:user_id>", methods=["POST"])
+def edit_user(user_id: int) -> BaseResponse:
+    user = db().get(User, user_id)
+    if user is None:
+        abort(404)
+    form = UserEditForm()
+    form.units.choices = [u.id for u in units(db())]
+    if not form.validate():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(t(str(error)), "error")
+        return redirect(url_for("admin.users"))
+    before = _user_state(user)
+    try:
+        _apply(user, form)
+    except UserError as exc:
+        flash(str(exc), "error")
+        db().rollback()
+        return redirect(url_for("admin.users"))
+    audit(db(), viewer().user_id, "user_updated", None, before, _user_state(user), now())
+    flash(t("admin.user_updated", username=user.username), "ok")
+    return redirect(url_for("admin.users"))
+
+
+def _apply(user: User, form: UserEditForm) -> None:
+    if user.id == viewer().user_id and (form.role.data != "admin" or not form.active.data):
+        raise UserError("Không tự bỏ quyền quản trị hoặc tự khoá tài khoản của chính mình.")
+    update_user(
+        db(),
+        user,
+        display_name=form.display_name.data or "",
+        role=form.role.data or "",
+        active=bool(form.active.data),
+        unit_ids=form.units.data or [],
+    )
+    if form.new_password.data:
+        set_password(db(), user, form.new_password.data)
+    if form.unlock.data:
+        unlock(user)
+
+
+def _user_state(user: User) -> dict[str, object]:
+    # Never the hash: the audit log is read by more people than the users table.
+    return {
+        "user_id": user.id,
+        "username": user.username,
+        "role": user.role,
+        "active": user.active,
+    }
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar() -> BaseResponse | tuple[str, int]:
+    form = CalendarDayForm()
+    if request.method == "POST":
+        if form.validate() and form.day.data is not None:
+            if db().get(CalendarDay, form.day.data) is not None:
+                form.day.errors = [t("admin.day_exists")]
+            else:
+                day = CalendarDay(day=form.day.data, kind=form.kind.data, note=form.note.data)
+                db().add(day)
+                _calendar_changed(None, {"day": day.day, "kind": day.kind, "note": day.note})
+                flash(t("admin.day_added"), "ok")
+                return redirect(url_for("admin.calendar"))
+        return _render_calendar(form), 400
+    return _render_calendar(form), 200
+
+
+def _render_calendar(form: CalendarDayForm) -> str:
+    days = db().scalars(select(CalendarDay).order_by(CalendarDay.day.desc())).all()
+    return render_template("admin/calendar.html", form=form, days=days)
+
+
+@bp.route("/calendar/<day>/delete", methods=["POST"])
+def delete_day(day: str) -> BaseResponse:
+    try:
+        found = db().get(CalendarDay, date.fromisoformat(day))
+    except ValueError:
+        abort(404)
+    if found is None:
+        abort(404)
+    before = {"day": found.day, "kind": found.kind, "note": found.note}
+    db().delete(found)
+    _calendar_changed(before, None)
+    flash(t("admin.day_deleted"), "ok")
+    return redirect(url_for("admin.calendar"))
+
+
+def _calendar_changed(before: object, after: object) -> None:
+    session = db()
+    session.flush()
+    audit(session, viewer().user_id, "calendar_day", None, before, after, now())
+    found = services()
+    found.deadlines = deadline_policy(found.settings, session)
+    found.ingest_policy = ingest_policy(
+        found.settings, session, classify=found.ingest_policy.classify
+    )
+
+
+@bp.route("/pages")
+def pages() -> str:
+    local_midnight = datetime.combine(now().astimezone(VIETNAM_TZ).date(), time(), VIETNAM_TZ)
+    return render_template("admin/pages.html", rows=page_health(db(), local_midnight))

@@ -1,0 +1,217 @@
+"""The officers' web UI: ``create_app(settings, sessions)`` builds it (Flask app factory).
+
+Blueprints are listed explicitly in ``BLUEPRINTS``. ``EXTRA_BLUEPRINTS`` is the hook for the
+optional ones: the leaders' dashboard appends ``"review.reports_views:bp"`` to it. Such a
+blueprint:
+
+- extends ``base.html`` (blocks ``title`` and ``content``) from templates under its own folder
+  (``review/templates/reports/``);
+- adds itself to the leaders' menu: ``bp.record_once(lambda s: add_leader_nav(s.app,
+  "reports.dashboard", vi="Báo cáo", en="Reports"))``;
+- uses the request helpers of ``review.context``: ``current_user()`` (the signed-in user),
+  ``viewer()`` and ``visible_unit_ids()`` (the units they may see, ``None`` meaning all),
+  ``db()`` (the request's session), ``now()``, ``t()`` and ``roles_required("leader",
+  "admin")``.
+
+Every route requires a signed-in user (``_require_login``) except the login page and static
+files; every POST needs a CSRF token (Flask-WTF's CSRFProtect).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from config.settings import Settings, default_data_dir
+from monitor.pipeline import deadline_policy, ingest_policy
+from review import filters
+from review.context import EXTENSION, Services, current_user, services, t
+from review.i18n import LANGUAGES, Translations
+from review.throttle import LoginThrottle
+from storage.ingest import IngestPolicy
+
+log = logging.getLogger("pakn.review")
+
+BLUEPRINTS: list[str] = [
+    "review.auth_views:bp",
+    "review.queue_views:bp",
+    "review.item_views:bp",
+    "review.hotline_views:bp",
+    "review.admin_views:bp",
+]
+# Optional blueprints, appended by the packages that provide them.
+EXTRA_BLUEPRINTS: list[str] = ["review.reports_views:bp"]
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+SECRET_KEY_FILE = "web-secret-key"  # noqa: S105 - a file name, not a secret
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def create_app(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    policy: IngestPolicy | None = None,
+    clock: Callable[[], datetime] | None = None,
+    testing: bool = False,
+) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secret_key(settings),
+        SESSION_COOKIE_NAME="pakn_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.web.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # A form left open through a working day must still submit.
+        WTF_CSRF_TIME_LIMIT=12 * 3600,
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        TESTING=testing,
+    )
+    app.extensions[EXTENSION] = _services(settings, sessions, policy, clock)
+    CSRFProtect(app)
+    filters.register(app)
+    for spec in [*BLUEPRINTS, *EXTRA_BLUEPRINTS]:
+        app.register_blueprint(_blueprint(spec))
+    app.before_request(_choose_language)
+    app.before_request(_require_login)
+    app.after_request(_finish)
+    app.teardown_request(_close)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _services(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    policy: IngestPolicy | None,
+    clock: Callable[[], datetime] | None,
+) -> Services:
+    with sessions.begin() as session:
+        deadlines = deadline_policy(settings, session)
+        ingest = policy if policy is not None else ingest_policy(settings, session)
+    return Services(
+        settings=settings,
+        sessions=sessions,
+        clock=clock or (lambda: datetime.now(UTC)),
+        ingest_policy=ingest,
+        deadlines=deadlines,
+        translations=Translations(),
+        throttle=LoginThrottle(),
+    )
+
+
+def _blueprint(spec: str) -> Blueprint:
+    module_name, _, attribute = spec.partition(":")
+    found = getattr(importlib.import_module(module_name), attribute or "bp")
+    if not isinstance(found, Blueprint):
+        raise TypeError(f"{spec} is not a Flask blueprint")
+    return found
+
+
+def secret_key(settings: Settings) -> str:
+    """``web.secret_key``, or a key generated once and kept in the data directory (0600)."""
+    if settings.web.secret_key:
+        return settings.web.secret_key.reveal()
+    path = default_data_dir(settings) / SECRET_KEY_FILE
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    return _create_key_file(path)
+
+
+def _create_key_file(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use theirs
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(key + "\n")
+    log.warning(
+        "web.secret_key chưa được đặt: đã tạo khoá ngẫu nhiên và lưu vào %s (quyền 0600). "
+        "Khi chạy thật, đặt web.secret_key trong pakn.yaml (ví dụ ${PAKN_SECRET_KEY}).",
+        path,
+    )
+    return key
+
+
+def _choose_language() -> None:
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+    chosen = session.get("lang")
+    if chosen not in LANGUAGES:
+        user = current_user() if request.endpoint not in PUBLIC_ENDPOINTS else None
+        chosen = user.language if user is not None and user.language in LANGUAGES else None
+    g.lang = chosen or services().settings.web.default_language
+
+
+def _require_login() -> BaseResponse | None:
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if current_user() is None:
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("auth.login", next=target))
+    return None
+
+
+def _finish(response: Response) -> Response:
+    found = g.pop("db", None)
+    if found is not None:
+        try:
+            found.commit()
+        finally:
+            found.close()
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", _CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        # Pages show citizens' personal data: keep them out of shared caches and history.
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _close(_error: BaseException | None) -> None:
+    found = g.pop("db", None)
+    if found is not None:
+        found.close()  # not committed: an error happened, so roll back
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    return render_template("error.html", message=t("error.csrf"), code=400), 400
+
+
+def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
+    code = error.code or 500
+    if code not in (400, 401, 403, 404, 405, 413, 429):
+        return error
+    return render_template("error.html", message=t(f"error.http_{code}"), code=code), code

@@ -1,0 +1,197 @@
+"""``pakn user add|passwd|list`` and ``pakn web``.
+
+``COMMANDS`` is what the root ``pakn`` group attaches. The commands take the root group's
+context object (``ctx.obj``) and use only its ``settings`` and ``sessions(migrate=...)``.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Protocol
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.schema import ConfigError
+from config.settings import Settings
+from storage.db import DatabaseError
+from storage.tables import ROLES, User
+from storage.users import (
+    UserError,
+    all_users,
+    check_password,
+    create_user,
+    ensure_units,
+    set_password,
+)
+
+log = logging.getLogger("pakn.review")
+_PASSWORD_TRIES = 3
+
+
+class AppContext(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+
+    def sessions(self, *, migrate: bool = False) -> sessionmaker[Session]: ...
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    try:
+        yield
+    except (ConfigError, DatabaseError, UserError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def declared_units(settings: Settings) -> list[tuple[str, str, str]]:
+    units: list[tuple[str, str, str]] = [(u.id, u.name, u.kind) for u in settings.units]
+    known = {u[0] for u in units}
+    units += [(p.unit, p.unit, "xa") for p in settings.pages if p.unit not in known]
+    return units
+
+
+def _open(app: AppContext) -> sessionmaker[Session]:
+    sessions = app.sessions(migrate=True)
+    with sessions.begin() as session:
+        ensure_units(session, declared_units(app.settings))
+    return sessions
+
+
+def read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        with friendly_errors():
+            check_password(password)
+        return password
+    for _ in range(_PASSWORD_TRIES):
+        password = click.prompt("Mật khẩu", hide_input=True, default="", show_default=False)
+        try:
+            check_password(password)
+        except UserError as exc:
+            click.echo(str(exc), err=True)
+            continue
+        again = click.prompt("Nhập lại mật khẩu", hide_input=True, default="", show_default=False)
+        if again == password:
+            return str(password)
+        click.echo("Hai lần nhập không khớp; nhập lại.", err=True)
+    raise click.ClickException(f"Chưa đặt được mật khẩu sau {_PASSWORD_TRIES} lần thử.")
+
+
+@click.group("user")
+def user_group() -> None:
+    """Người dùng giao diện web (cán bộ, lãnh đạo, quản trị)."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="Vai trò.")
+@click.option("--unit", "units", multiple=True, help="Mã đơn vị (lặp lại cho nhiều đơn vị).")
+@click.option("--name", "display_name", default="", help="Họ tên hiển thị.")
+@click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ một dòng ở stdin.")
+@click.pass_obj
+def user_add(
+    app: AppContext,
+    username: str,
+    role: str,
+    units: tuple[str, ...],
+    display_name: str,
+    password_stdin: bool,
+) -> None:
+    """Thêm người dùng."""
+    password = read_password(password_stdin)
+    with friendly_errors(), _open(app).begin() as session:
+        user = create_user(
+            session,
+            username=username,
+            display_name=display_name,
+            password=password,
+            role=role,
+            unit_ids=list(units),
+            now=datetime.now(UTC),
+        )
+        name = user.username
+    scope = ", ".join(units) if units else "mọi đơn vị"
+    click.echo(f"Đã tạo người dùng {name} (vai trò {role}; đơn vị: {scope}).")
+
+
+@user_group.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ một dòng ở stdin.")
+@click.pass_obj
+def user_passwd(app: AppContext, username: str, password_stdin: bool) -> None:
+    """Đặt mật khẩu mới (cũng mở khoá tài khoản bị khoá tạm)."""
+    sessions = _open(app)
+    with friendly_errors(), sessions.begin() as session:
+        _find(session, username)  # before asking: no point typing a password for a typo
+    # Not inside the transaction: on SQLite it would hold the write lock while we wait.
+    password = read_password(password_stdin)
+    with friendly_errors(), sessions.begin() as session:
+        set_password(session, _find(session, username), password)
+    click.echo(f"Đã đổi mật khẩu của {username.strip().lower()}.")
+
+
+def _find(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(
+            f"Không có người dùng {username!r}; xem danh sách bằng 'pakn user list'."
+        )
+    return user
+
+
+@user_group.command("list")
+@click.pass_obj
+def user_list(app: AppContext) -> None:
+    """Liệt kê người dùng."""
+    now = datetime.now(UTC)
+    with friendly_errors(), _open(app).begin() as session:
+        rows = [
+            (u.username, u.display_name, u.role, units, u.active, u.locked_until)
+            for u, units in all_users(session)
+        ]
+    if not rows:
+        click.echo("Chưa có người dùng. Thêm quản trị: pakn user add admin --role admin")
+    for username, name, role, units, active, locked_until in rows:
+        state = "đang dùng" if active else "đã khoá"
+        if active and locked_until is not None and locked_until > now:
+            state = "tạm khoá"
+        scope = ", ".join(units) or ("mọi đơn vị" if role == "admin" else "-")
+        click.echo(f"{username:<20} {role:<8} {state:<10} {scope} ({name})")
+
+
+@click.command("web")
+@click.option("--host", default=None, help="Địa chỉ lắng nghe (mặc định: web.host).")
+@click.option("--port", type=int, default=None, help="Cổng (mặc định: web.port).")
+@click.pass_obj
+def web(app: AppContext, host: str | None, port: int | None) -> None:
+    """Chạy giao diện web cho cán bộ (waitress)."""
+    import waitress
+
+    from review.app import create_app
+
+    with friendly_errors():
+        settings = app.settings
+        host, port = host or settings.web.host, port or settings.web.port
+        flask_app = create_app(settings, _open(app))
+    try:
+        server = waitress.create_server(flask_app, host=host, port=port, threads=8)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"Cổng {port} đang được dùng; đổi web.port trong pakn.yaml hoặc dừng chương "
+                "trình đang dùng cổng đó"
+            ) from exc
+        raise click.ClickException(f"Không mở được {host}:{port}: {exc.strerror}") from exc
+    log.info("giao diện web đang chạy tại http://%s:%s", host, port)
+    if not settings.web.secure_cookies and host not in ("127.0.0.1", "localhost", "::1"):
+        log.warning("web.secure_cookies đang tắt: chỉ mở ra mạng ngoài qua HTTPS (nginx).")
+    server.run()
+
+
+COMMANDS: list[click.Command] = [user_group, web]

@@ -1,0 +1,138 @@
+"""What every view needs during a request, and the hooks other blueprints use.
+
+Helpers for blueprints (the reports blueprint included):
+
+- ``db()``: the request's SQLAlchemy session, inside a transaction that is committed after the
+  view returns (rolled back on an error). Storage functions never commit; neither do views.
+- ``now()``: the current time (aware UTC) from the app's clock (frozen in tests).
+- ``current_user()``: the signed-in ``User`` (every route except the login page requires one).
+- ``viewer()``: the user as the access rules see them (``storage.visibility.Viewer``).
+- ``visible_unit_ids()``: the unit ids the user may see, or ``None`` for every unit (admins).
+  Filter every query on ``Item.unit_id`` with it, or use ``storage.visibility.unit_clause``.
+- ``roles_required("leader", "admin")``: view decorator answering 403 to other roles.
+- ``t("key", **values)``: an interface text in the user's language (also a Jinja global).
+- ``add_leader_nav(app, endpoint, vi=..., en=...)``: a link in the leaders' part of the menu,
+  shown to leaders and admins; call it from ``Blueprint.record_once``.
+- ``services()``: settings, deadline and ingest policies, clock, the login throttle.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
+
+from flask import Flask, abort, current_app, g, session
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+from review.i18n import DEFAULT_LANGUAGE, Translations
+from review.throttle import LoginThrottle
+from storage.deadlines import DeadlinePolicy
+from storage.ingest import IngestPolicy
+from storage.tables import User
+from storage.visibility import Viewer, viewer_for
+
+P = ParamSpec("P")
+R = TypeVar("R")
+EXTENSION = "pakn"
+
+
+@dataclass
+class NavLink:
+    endpoint: str
+    labels: dict[str, str]
+
+
+@dataclass
+class Services:
+    """Built once by ``create_app``; views reach it through ``services()``."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    ingest_policy: IngestPolicy
+    deadlines: DeadlinePolicy
+    translations: Translations
+    throttle: LoginThrottle
+    leader_nav: list[NavLink] = field(default_factory=list)
+
+
+def services() -> Services:
+    found: Services = current_app.extensions[EXTENSION]
+    return found
+
+
+def add_leader_nav(app: Flask, endpoint: str, *, vi: str, en: str) -> None:
+    """Show a link to ``endpoint`` in the menu of leaders and admins."""
+    app.extensions[EXTENSION].leader_nav.append(NavLink(endpoint, {"vi": vi, "en": en}))
+
+
+def db() -> Session:
+    if "db" not in g:
+        g.db = services().sessions()
+        g.db.begin()
+    found: Session = g.db
+    return found
+
+
+def now() -> datetime:
+    return services().clock()
+
+
+def password_mark(user: User) -> str:
+    """Changes with the password, so that a new password signs out other sessions."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def current_user() -> User | None:
+    if "user" not in g:
+        user = None
+        user_id = session.get("uid")
+        if isinstance(user_id, int):
+            user = db().get(User, user_id)
+            if user is not None and (not user.active or session.get("pw") != password_mark(user)):
+                user = None
+        g.user = user
+    found: User | None = g.user
+    return found
+
+
+def viewer() -> Viewer:
+    if "viewer" not in g:
+        user = current_user()
+        if user is None:
+            abort(401)
+        g.viewer = viewer_for(db(), user)
+    found: Viewer = g.viewer
+    return found
+
+
+def visible_unit_ids() -> frozenset[str] | None:
+    return viewer().unit_ids
+
+
+def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            user = current_user()
+            if user is None or user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def language() -> str:
+    found: str = g.get("lang", DEFAULT_LANGUAGE)
+    return found
+
+
+def t(key: str, **values: Any) -> str:
+    return services().translations.get(language(), key, **values)

@@ -1,0 +1,107 @@
+"""Jinja filters and globals: local times, label names, deadline states, language links."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, request
+
+from review.context import current_user, language, now, services, t
+from storage.tables import OPEN_STATUSES
+from storage.workdays import VIETNAM_TZ
+
+
+def local(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored (UTC) time in Hà Nội time; 24:00 deadlines (23:59:59.999999) read as 24:00."""
+    if value is None:
+        return ""
+    moment = value.astimezone(VIETNAM_TZ)
+    if (moment.hour, moment.minute, moment.second) == (23, 59, 59) and fmt.endswith("%H:%M"):
+        return moment.strftime(fmt.replace("%H:%M", "24:00"))
+    return moment.strftime(fmt)
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def deadline_state(due_at: datetime | None, status: str) -> str:
+    """ok, due_soon or overdue for an open item; "" when it has no running deadline."""
+    if due_at is None or status not in OPEN_STATUSES:
+        return ""
+    return services().deadlines.status(due_at, now())
+
+
+def rule_basis(name: str | None) -> str:
+    for rule in services().deadlines.rules:
+        if rule.name == name:
+            return rule.legal_basis
+    return ""
+
+
+def label(kind: str, code: str | None) -> str:
+    """Display name of a code: label("status", "new"), label("category", "to_cao")."""
+    key = f"{kind}.{code or 'none'}"
+    text = t(key)
+    return code if text == key and code else text
+
+
+def percent(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.0f}%"
+
+
+def lang_url(lang: str) -> str:
+    args = request.args.to_dict()
+    args["lang"] = lang
+    return f"{request.path}?{urlencode(args)}"
+
+
+def page_url(cursor: str) -> str:
+    args = request.args.to_dict()
+    args.pop("lang", None)
+    args["cursor"] = cursor
+    return f"{request.path}?{urlencode(args)}"
+
+
+def audit_change(raw: str | None) -> str:
+    """An audit entry's before/after JSON as short "key: value" text."""
+    if not raw:
+        return ""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw
+    if not isinstance(data, dict):
+        return str(data)
+    return "; ".join(f"{k}: {_audit_value(k, v)}" for k, v in data.items())
+
+
+def _audit_value(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if key in ("status", "category", "field") and isinstance(value, str):
+        return label(key, value)
+    if key == "due_at" and isinstance(value, str):
+        try:
+            return local(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(local=local, day=day, percent=percent, audit_change=audit_change)
+    app.jinja_env.globals.update(
+        t=t,
+        label=label,
+        deadline_state=deadline_state,
+        rule_basis=rule_basis,
+        lang_url=lang_url,
+        page_url=page_url,
+        current_user=current_user,
+        language=language,
+        leader_nav=lambda: services().leader_nav,
+    )

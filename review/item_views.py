@@ -1,0 +1,264 @@
+"""The item page and its actions: labels, status, assignment, notes, duplicates, replies.
+
+Every handler loads the item through ``load_item``: 404 outside the user's units, 403 for a
+confidential item the user may not open (the attempt is audited), and an audit entry
+"view_confidential" for every page view that shows a protected sender (a confidential item, or
+a message of a shielded Messenger conversation, see storage.visibility).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from review.context import db, now, services, t, viewer
+from review.filters import label
+from review.forms import AssignForm, DuplicateForm, LabelsForm, NoteForm, ReplyForm, StatusForm
+from storage.audit import record as audit
+from storage.item_context import item_context
+from storage.replies import ReplyRefusedError, create_reply, retry
+from storage.review_queue import (
+    QueueError,
+    add_note,
+    allowed_next,
+    assign,
+    change_status,
+    mark_duplicate,
+    review_labels,
+)
+from storage.tables import Item, Reply
+from storage.users import assignable_users, display_names, units
+from storage.visibility import (
+    is_shielded,
+    may_assign_others,
+    may_open,
+    may_see_identity,
+    shielded_conversations,
+)
+
+bp = Blueprint("items", __name__, url_prefix="/items")
+REPLY_KINDS_BY_SOURCE = {
+    "facebook_comment": ("public_comment", "private_reply"),
+    "facebook_post": ("public_comment", "private_reply"),
+    "facebook_message": ("messenger",),
+    "hotline": (),
+}
+
+
+def load_item(item_id: int, *, viewing: bool = False) -> Item:
+    item, who = db().get(Item, item_id), viewer()
+    if item is None or not who.sees_unit(item.unit_id):
+        abort(404)
+    if not may_open(who, item):
+        audit(db(), who.user_id, "view_confidential_denied", item.id, None, None, now())
+        abort(403)
+    if viewing and _protected(item) and may_see_identity(who, item, shielded=_shielded(item)):
+        audit(db(), who.user_id, "view_confidential", item.id, None, None, now())
+    return item
+
+
+def _shielded(item: Item) -> bool:
+    return is_shielded(item, shielded_conversations(db(), [item]))
+
+
+def _protected(item: Item) -> bool:
+    return item.confidential or _shielded(item)
+
+
+@bp.route("/<int:item_id>")
+def show(item_id: int) -> tuple[str, int]:
+    return render_item(load_item(item_id, viewing=True))
+
+
+def render_item(
+    item: Item, *, reply_form: ReplyForm | None = None, status: int = 200
+) -> tuple[str, int]:
+    who = viewer()
+    ctx = item_context(db(), item, who)
+    status_form = StatusForm(formdata=None)
+    status_form.status.choices = allowed_next(item.status)
+    kinds = REPLY_KINDS_BY_SOURCE.get(item.source, ())
+    reply_form = reply_form or ReplyForm(formdata=None, data={"kind": kinds[0] if kinds else ""})
+    people = [item.assignee_id, item.labels_reviewed_by, *(r.created_by for r in ctx.replies)]
+    page = render_template(
+        "item.html",
+        item=item,
+        ctx=ctx,
+        labels_form=LabelsForm(
+            formdata=None,
+            data={
+                "category": item.category,
+                "urgent": item.urgent,
+                "field": item.field or "khac",
+            },
+        ),
+        status_form=status_form,
+        assign_form=AssignForm(
+            formdata=None, data={"department": item.department, "assignee": item.assignee_id}
+        ),
+        note_form=NoteForm(formdata=None),
+        duplicate_form=DuplicateForm(formdata=None),
+        reply_form=reply_form,
+        reply_kinds=kinds,
+        can_assign_others=may_assign_others(who),
+        assignees=assignable_users(db(), item.unit_id) if may_assign_others(who) else [],
+        departments=sorted(set(services().ingest_policy.routing.values())),
+        names=display_names(db(), people),
+        identity_hidden=not may_see_identity(who, item, shielded=_shielded(item)),
+        unit_names={u.id: u.name for u in units(db())},
+        attachments=_attachments(item.attachments),
+    )
+    return page, status
+
+
+def _attachments(raw: str | None) -> list[dict[str, Any]]:
+    try:
+        rows = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+
+
+def back(item: Item) -> BaseResponse:
+    if not may_open(viewer(), item):
+        # The change made the item confidential: only leaders and its officer may open it now.
+        flash(t("item.now_confidential"), "ok")
+        return redirect(url_for("queue.index"))
+    return redirect(url_for("items.show", item_id=item.id))
+
+
+def form_errors(form: Any) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(t(str(error)), "error")
+
+
+@bp.route("/<int:item_id>/labels", methods=["POST"])
+def labels(item_id: int) -> BaseResponse:
+    item, form = load_item(item_id), LabelsForm()
+    if not form.validate():
+        form_errors(form)
+        return back(item)
+    try:
+        corrected = review_labels(
+            db(),
+            item,
+            category=form.category.data or "",
+            urgent=bool(form.urgent.data),
+            field=form.field.data or "",
+            user_id=viewer().user_id,
+            now=now(),
+            policy=services().ingest_policy,
+        )
+    except QueueError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(t("item.labels_corrected" if corrected else "item.labels_confirmed"), "ok")
+    return back(item)
+
+
+@bp.route("/<int:item_id>/status", methods=["POST"])
+def status(item_id: int) -> BaseResponse:
+    item, form = load_item(item_id), StatusForm()
+    form.status.choices = allowed_next(item.status)
+    if not form.validate():
+        form_errors(form)
+        return back(item)
+    try:
+        change_status(db(), item, form.status.data or "", viewer().user_id, now())
+        if (form.note.data or "").strip():
+            add_note(db(), item, form.note.data or "", viewer().user_id, now())
+    except QueueError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(t("item.status_changed", status=label("status", item.status)), "ok")
+    return back(item)
+
+
+@bp.route("/<int:item_id>/assign", methods=["POST"])
+def assign_item(item_id: int) -> BaseResponse:
+    item, form, who = load_item(item_id), AssignForm(), viewer()
+    if not form.validate():
+        form_errors(form)
+        return back(item)
+    assignee = form.assignee.data or None
+    department = form.department.data
+    if not may_assign_others(who):
+        if assignee != who.user_id:
+            abort(403)
+        department = item.department  # an officer takes the item; routing stays with leaders
+    try:
+        assign(
+            db(), item, department=department, assignee_id=assignee, user_id=who.user_id, now=now()
+        )
+    except QueueError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(t("item.assigned"), "ok")
+    return back(item)
+
+
+@bp.route("/<int:item_id>/notes", methods=["POST"])
+def note(item_id: int) -> BaseResponse:
+    item, form = load_item(item_id), NoteForm()
+    if not form.validate():
+        form_errors(form)
+        return back(item)
+    try:
+        add_note(db(), item, form.text.data or "", viewer().user_id, now())
+    except QueueError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(t("item.note_added"), "ok")
+    return back(item)
+
+
+@bp.route("/<int:item_id>/duplicate", methods=["POST"])
+def duplicate(item_id: int) -> BaseResponse:
+    item, form = load_item(item_id), DuplicateForm()
+    if not form.validate():
+        form_errors(form)
+        return back(item)
+    try:
+        original = mark_duplicate(db(), item, form.original_id.data or 0, viewer().user_id, now())
+    except QueueError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(t("item.marked_duplicate", original=original.id), "ok")
+    return back(item)
+
+
+@bp.route("/<int:item_id>/replies", methods=["POST"])
+def reply(item_id: int) -> BaseResponse | tuple[str, int]:
+    item, form = load_item(item_id), ReplyForm()
+    if not form.validate():
+        form_errors(form)
+        return render_item(item, reply_form=form, status=400)
+    try:
+        create_reply(
+            db(), item, form.kind.data or "", form.text.data or "", viewer().user_id, now()
+        )
+    except ReplyRefusedError as exc:
+        # Shown beside the form, with the text kept, so the officer can fix it and resend.
+        form.text.errors = [str(exc)]
+        return render_item(item, reply_form=form, status=422)
+    flash(t("item.reply_queued"), "ok")
+    return back(item)
+
+
+@bp.route("/<int:item_id>/replies/<int:reply_id>/retry", methods=["POST"])
+def retry_reply(item_id: int, reply_id: int) -> BaseResponse:
+    item = load_item(item_id)
+    found = db().get(Reply, reply_id)
+    if found is None or found.item_id != item.id:
+        abort(404)
+    try:
+        retry(db(), found, viewer().user_id, now())
+    except ReplyRefusedError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(t("item.reply_retry"), "ok")
+    return back(item)

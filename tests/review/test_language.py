@@ -1,0 +1,76 @@
+"""Vietnamese by default, English on request; both languages have every text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from personas import Visitor, World, add_item
+
+from classifier.labels import CATEGORIES, FIELDS
+from review.i18n import load_texts
+from storage.tables import REPLY_KINDS, REPLY_STATES, ROLES, SOURCES, STATUSES
+
+SignIn = Callable[[str], Visitor]
+REVIEW = Path(__file__).resolve().parents[2] / "review"
+_LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z_0-9]+)["']\s*[,)]""")
+_LABEL_KIND = re.compile(r"""\blabel\(\s*["']([a-z_]+)["']""")
+
+
+def test_pages_are_in_vietnamese_until_english_is_asked_for_and_then_stay_english(
+    world: World, signed_in: SignIn
+) -> None:
+    add_item(world.sessions, world.now(), "Mất sóng 4G")
+    officer = signed_in("officer.a")
+    assert "Hàng đợi" in officer.text("/queue/all")
+    english = officer.text("/queue/all?lang=en")
+    assert "Queue" in english and "Report" in english and '<html lang="en">' in english
+    assert "Sign out" in officer.text("/queue/triage")
+    assert "Đăng xuất" in officer.text("/queue/triage?lang=vi")
+
+
+def test_the_login_page_follows_the_language_switch(world: World) -> None:
+    client = world.app.test_client()
+    assert "Đăng nhập" in client.get("/login").get_data(as_text=True)
+    assert "Sign in" in client.get("/login?lang=en").get_data(as_text=True)
+
+
+def test_both_languages_have_the_same_texts() -> None:
+    vi, en = load_texts("vi"), load_texts("en")
+    assert sorted(set(vi) ^ set(en)) == []
+    assert all(value.strip() for value in en.values())
+
+
+def test_every_code_shown_in_the_interface_has_a_name_in_both_languages() -> None:
+    codes = {
+        "category": CATEGORIES,
+        "field": FIELDS,
+        "status": STATUSES,
+        "source": SOURCES,
+        "role": ROLES,
+        "reply_kind": REPLY_KINDS,
+        "reply_state": REPLY_STATES,
+        "flag": ("low_confidence", "to_cao", "khieu_nai", "urgent", "unclassified"),
+    }
+    for language in ("vi", "en"):
+        texts = load_texts(language)
+        missing = [
+            f"{k}.{c}" for k, values in codes.items() for c in values if f"{k}.{c}" not in texts
+        ]
+        assert missing == [], language
+
+
+def test_every_text_key_written_in_the_code_and_templates_exists() -> None:
+    vi = load_texts("vi")
+    sources = [
+        path
+        for path in (*REVIEW.glob("*.py"), *REVIEW.glob("templates/**/*.html"))
+        # The reports blueprint keeps its own texts.
+        if not path.name.startswith("report") and "reports" not in path.parts
+    ]
+    used = {key for path in sources for key in _LITERAL_KEY.findall(path.read_text("utf-8"))}
+    assert used, "the scan found no keys: the pattern is wrong"
+    assert sorted(k for k in used if k not in vi) == []
+    kinds = {kind for path in sources for kind in _LABEL_KIND.findall(path.read_text("utf-8"))}
+    assert sorted(k for k in kinds if f"{k}.none" not in vi) == []

@@ -1,0 +1,243 @@
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from queue_world import CHEAP_HASHER, NOW, People, add_item, populate
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.queue_search import (
+    SearchFilters,
+    decode_cursor,
+    encode_cursor,
+    queue_counts,
+    queue_page,
+    search,
+)
+from storage.tables import User
+from storage.users import Passwords
+from storage.visibility import MASK, Viewer, viewer_for
+
+SOON = timedelta(hours=24)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Passwords, "hasher", CHEAP_HASHER)
+
+
+@pytest.fixture
+def world(sessions: sessionmaker[Session]) -> Iterator[tuple[Session, People]]:
+    with sessions.begin() as session:
+        yield session, populate(session)
+
+
+def viewer(session: Session, user_id: int) -> Viewer:
+    user = session.get(User, user_id)
+    assert user is not None
+    return viewer_for(session, user)
+
+
+def ids(session: Session, who: Viewer, view: str, limit: int = 50) -> list[int]:
+    page = queue_page(session, who, view, now=NOW, soon=SOON, limit=limit)
+    return [c.id for c in page.cards]
+
+
+def test_each_queue_view_holds_the_items_it_names(world: tuple[Session, People]) -> None:
+    session, people = world
+    fresh = add_item(session, "Mất sóng 4G ở thôn 3")
+    mine = add_item(session, "Camera ngã ba hỏng")
+    mine.status, mine.assignee_id, mine.flagged = "in_progress", people.officer_a, False
+    soon = add_item(session, "Đèn đường tắt")
+    soon.status, soon.due_at, soon.flagged = "in_triage", NOW + timedelta(hours=3), False
+    late = add_item(session, "Cống tắc")
+    late.status, late.due_at, late.flagged = "assigned", NOW - timedelta(hours=1), False
+    done = add_item(session, "Cảm ơn xã")
+    done.status, done.due_at = "closed", NOW - timedelta(days=3)
+    session.flush()
+    officer = viewer(session, people.officer_a)
+    assert ids(session, officer, "triage") == [fresh.id]
+    assert ids(session, officer, "mine") == [mine.id]
+    assert ids(session, officer, "due_soon") == [soon.id]
+    assert ids(session, officer, "overdue") == [late.id]
+    assert set(ids(session, officer, "all")) == {fresh.id, mine.id, soon.id, late.id, done.id}
+    counts = queue_counts(session, officer, now=NOW, soon=SOON)
+    assert counts == {"triage": 1, "mine": 1, "due_soon": 1, "overdue": 1}
+
+
+def test_lists_show_only_the_viewers_units_and_admins_see_every_unit(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    in_a = add_item(session, "Mất sóng ở xã A", unit="a")
+    in_b = add_item(session, "Mất sóng ở phường B", unit="b")
+    assert ids(session, viewer(session, people.officer_a), "all") == [in_a.id]
+    assert ids(session, viewer(session, people.officer_b), "all") == [in_b.id]
+    assert ids(session, viewer(session, people.leader_a), "all") == [in_a.id]
+    assert set(ids(session, viewer(session, people.admin), "all")) == {in_a.id, in_b.id}
+
+
+def test_a_confidential_item_is_listed_with_its_sender_masked_except_for_leaders(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    denunciation = add_item(
+        session,
+        "Tôi là Trần Thị Bình (0912345678), cán bộ một cửa đòi 300k",
+        author_name="Trần Thị Bình",
+        author_phone="0912345678",
+    )
+    assert denunciation.confidential
+    for who in (people.officer_a, people.admin):
+        (row,) = queue_page(session, viewer(session, who), "all", now=NOW, soon=SOON).cards
+        assert row.masked and not row.openable
+        assert row.author_name == MASK
+        assert row.author_id is None and row.author_phone is None and row.permalink is None
+        # A signed text does not give the sender away either.
+        assert "300k" in row.text
+        assert "Trần Thị Bình" not in row.text and "0912345678" not in row.text
+    (row,) = queue_page(session, viewer(session, people.leader_a), "all", now=NOW, soon=SOON).cards
+    assert row.author_name == "Trần Thị Bình" and row.openable and not row.masked
+
+
+def test_the_assigned_officer_sees_the_confidential_item_they_handle(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    denunciation = add_item(session, "Cán bộ địa chính đòi 3 triệu", author_name="Lê Văn Cường")
+    denunciation.assignee_id = people.officer_a
+    session.flush()
+    (row,) = queue_page(
+        session, viewer(session, people.officer_a), "mine", now=NOW, soon=SOON
+    ).cards
+    assert row.author_name == "Lê Văn Cường" and row.openable
+
+
+def test_keyset_pages_cover_every_item_once_in_deadline_order_with_undated_items_last(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    items = [add_item(session, f"Mất sóng lần {i}") for i in range(7)]
+    for i, item in enumerate(items):
+        # Two items share a deadline (the id breaks the tie); two have none at all.
+        item.due_at = None if i >= 5 else NOW + timedelta(hours=(i // 2) + 1)
+    session.flush()
+    officer = viewer(session, people.officer_a)
+    seen: list[int] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = queue_page(session, officer, "triage", now=NOW, soon=SOON, cursor=cursor, limit=3)
+        seen += [c.id for c in page.cards]
+        pages += 1
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages == 3
+    assert seen == [item.id for item in items]
+
+
+def test_newest_first_pages_follow_each_other_without_gaps(world: tuple[Session, People]) -> None:
+    session, people = world
+    items = [add_item(session, f"Góp ý {i}", received=NOW - timedelta(hours=i)) for i in range(5)]
+    officer = viewer(session, people.officer_a)
+    first = queue_page(session, officer, "all", now=NOW, soon=SOON, limit=2)
+    second = queue_page(
+        session, officer, "all", now=NOW, soon=SOON, limit=2, cursor=first.next_cursor
+    )
+    third = queue_page(
+        session, officer, "all", now=NOW, soon=SOON, limit=2, cursor=second.next_cursor
+    )
+    shown = [c.id for page in (first, second, third) for c in page.cards]
+    assert shown == [item.id for item in items]
+    assert third.next_cursor is None
+
+
+def test_a_cursor_round_trips_and_a_forged_one_means_the_first_page() -> None:
+    assert decode_cursor(encode_cursor(NOW, 42)) == (NOW, 42)
+    assert decode_cursor(encode_cursor(None, 7)) == (None, 7)
+    for forged in ("", "x", "v1_", "v99999999999999999999_1", "n1; drop table items"):
+        assert decode_cursor(forged) is None
+
+
+def test_search_matches_text_whatever_the_case_or_unicode_form(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    decomposed = unicodedata.normalize("NFD", "Đường Ngập nước sau mưa")
+    hit = add_item(session, decomposed)
+    add_item(session, "Mất sóng 4G")
+    officer = viewer(session, people.officer_a)
+    for query in ("ngập nước", "NGẬP", "Ngập nước"):
+        page = search(session, officer, SearchFilters(text=query))
+        assert [c.id for c in page.cards] == [hit.id], query
+    assert search(session, officer, SearchFilters(text="100%")).cards == []
+
+
+def test_search_filters_by_category_status_unit_and_date_range(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    old = add_item(session, "Mất sóng 4G", received=NOW - timedelta(days=10))
+    recent = add_item(session, "Mất sóng 4G", received=NOW - timedelta(hours=1))
+    question = add_item(session, "cho hỏi giờ làm việc?", received=NOW - timedelta(hours=2))
+    add_item(session, "Mất sóng 4G", unit="b")
+    recent.status = "in_progress"
+    session.flush()
+    admin = viewer(session, people.admin)
+
+    def found(**criteria: object) -> set[int]:
+        return {c.id for c in search(session, admin, SearchFilters(**criteria)).cards}  # type: ignore[arg-type]
+
+    assert found(unit_id="a", category="phan_anh") == {old.id, recent.id}
+    assert found(unit_id="a", category="hoi_dap") == {question.id}
+    assert found(unit_id="a", status="in_progress") == {recent.id}
+    since = NOW - timedelta(days=1)
+    assert found(unit_id="a", received_from=since) == {recent.id, question.id}
+    assert found(unit_id="a", received_to=since) == {old.id}
+
+
+def test_searching_by_author_never_reveals_who_sent_a_masked_item(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    denunciation = add_item(session, "Cán bộ đòi tiền", author_name="Phạm Văn Dũng")
+    report = add_item(session, "Mất sóng", author_name="Phạm Văn Dũng")
+    by_author = SearchFilters(author="phạm văn")
+    officer_hits = search(session, viewer(session, people.officer_a), by_author).cards
+    leader_hits = search(session, viewer(session, people.leader_a), by_author).cards
+    assert [c.id for c in officer_hits] == [report.id]
+    assert {c.id for c in leader_hits} == {denunciation.id, report.id}
+
+
+def test_every_message_of_a_conversation_holding_a_denunciation_is_listed_masked(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+
+    def message(n: int, text: str) -> int:
+        return add_item(
+            session,
+            text,
+            source="facebook_message",
+            external_id=f"m_{n}",
+            thread_id="t_1",
+            parent_id="t_1",
+            author_id="777",
+            author_name="Vũ Thị Én",
+        ).id
+
+    greeting = message(1, "Chào xã ạ")
+    message(2, "Cán bộ thôn đòi tiền hỗ trợ")
+    officer, leader = viewer(session, people.officer_a), viewer(session, people.leader_a)
+    rows = queue_page(session, officer, "all", now=NOW, soon=SOON).cards
+    assert {c.author_name for c in rows} == {MASK}
+    assert search(session, officer, SearchFilters(author="Vũ Thị Én")).cards == []
+    assert [c.id for c in search(session, leader, SearchFilters(text="Chào xã")).cards] == [
+        greeting
+    ]
+    assert (
+        search(session, leader, SearchFilters(text="Chào xã")).cards[0].author_name == "Vũ Thị Én"
+    )
