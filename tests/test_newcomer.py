@@ -14,21 +14,13 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browsers import ARTIFACTS, require_chromium
 from test_docs import readme_commands
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
@@ -51,10 +43,7 @@ def clean_clone(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def demo(clean_clone: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    require_chromium()
     port = free_port()
     command, _tests = readme_commands()
     command += f" --port {port} --duration 600 --every 1 --dir {tmp_path / 'demo-data'}"
@@ -86,17 +75,16 @@ def read_until(proc: subprocess.Popen[str], marker: str) -> list[str]:
 
 
 def test_the_readme_demo_command_shows_items_arriving_with_an_urgent_one_flagged(
-    demo: tuple[subprocess.Popen[str], int], tmp_path: Path
+    demo: tuple[subprocess.Popen[str], int], browser: Any
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     proc, port = demo
     banner = "".join(read_until(proc, "Ctrl-C"))
     assert f"http://127.0.0.1:{port}" in banner
     assert "canbo.camgiang" in banner
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
         page.goto(f"http://127.0.0.1:{port}/login")
         page.fill("input[name=username]", "canbo.camgiang")
         page.fill("input[name=password]", "camgiang-2026")
@@ -108,8 +96,9 @@ def test_the_readme_demo_command_shows_items_arriving_with_an_urgent_one_flagged
         items = page.locator("a[href^='/items/']")
         expect(page.get_by_text("KHẨN", exact=True).first).to_be_visible()
         assert items.count() >= 3
-        page.screenshot(path=str(tmp_path / "newcomer-queue.png"))
-        browser.close()
+        page.screenshot(path=str(ARTIFACTS / "newcomer-queue.png"))
+    finally:
+        page.close()
     os.killpg(proc.pid, signal.SIGINT)
     rest, _ = proc.communicate(timeout=120)
     assert "Đã dừng." in rest

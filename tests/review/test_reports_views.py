@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from browsers import ARTIFACTS
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -31,16 +32,6 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=VN).astimezone(UTC)
 MARCH_START = datetime(2026, 3, 1, tzinfo=VN).astimezone(UTC)
 DENOUNCER = "Trần Thị Bình"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 CATEGORIES = ("phan_anh", "kien_nghi", "hoi_dap", "gop_y", "to_cao")
 SOURCES = ("facebook_comment", "facebook_message", "hotline")
 DEPARTMENTS = ("Phòng Văn hóa - Xã hội", "Phòng Kinh tế", "Văn phòng HĐND và UBND")
@@ -252,30 +243,29 @@ def served(app: Flask) -> Iterator[str]:
 
 @pytest.mark.browser
 def test_the_dashboard_renders_in_chromium(
-    app: Flask, served: str, sqlite_sessions: sessionmaker[Session], users: dict[str, int]
+    app: Flask,
+    served: str,
+    sqlite_sessions: sessionmaker[Session],
+    users: dict[str, int],
+    browser: Any,
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     with sqlite_sessions.begin() as s:
         leader = s.get(User, users["lanhdao"])
         assert leader is not None
         cookie = app.session_interface.get_signing_serializer(app).dumps(  # type: ignore[attr-defined]
             {"uid": leader.id, "pw": password_mark(leader)}
         )
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
-            context.add_cookies([{"name": "pakn_session", "value": cookie, "url": served}])
-            page = context.new_page()
-            page.goto(f"{served}/reports/")
-            page.wait_for_load_state("networkidle")
-            text = page.inner_text("main")
-            widths = page.eval_on_selector_all("main img", "els => els.map(e => e.naturalWidth)")
-            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
-        finally:
-            browser.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
+    try:
+        context.add_cookies([{"name": "pakn_session", "value": cookie, "url": served}])
+        page = context.new_page()
+        page.goto(f"{served}/reports/")
+        page.wait_for_load_state("networkidle")
+        text = page.inner_text("main")
+        widths = page.eval_on_selector_all("main img", "els => els.map(e => e.naturalWidth)")
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    finally:
+        context.close()
     assert "Báo cáo cho lãnh đạo" in text and "Tháng 3/2026" in text
     assert "Mục quá hạn, chưa xử lý" in text and "Tải báo cáo" in text
     assert str(received_in_march(sqlite_sessions, "cam-giang")) in text
