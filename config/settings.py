@@ -79,6 +79,8 @@ class WebSettings:
     secret_key: Secret | None = None
     secure_cookies: bool = False
     default_language: Literal["vi", "en"] = "vi"
+    # Reverse proxies in front (nginx = 1) whose X-Forwarded-For/-Proto headers are trusted.
+    trusted_proxies: int = 0
 
 
 @dataclass(frozen=True)

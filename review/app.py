@@ -41,6 +41,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
 from config.settings import Settings, default_data_dir
@@ -102,6 +103,12 @@ def create_app(
     app.teardown_request(_close)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    proxies = settings.web.trusted_proxies
+    if proxies:
+        # Behind nginx every request comes from 127.0.0.1; believe exactly that many hops.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     return app
 
 

@@ -66,11 +66,17 @@ def make_policy() -> IngestPolicy:
     )
 
 
-def make_settings(data_dir: str, *, secure_cookies: bool = False) -> Settings:
+def make_settings(
+    data_dir: str, *, secure_cookies: bool = False, trusted_proxies: int = 0
+) -> Settings:
     return Settings(
         data_dir=data_dir,
         units=[UnitSettings("a", "Xã A"), UnitSettings("b", "Phường B", "phuong")],
-        web=WebSettings(secret_key=Secret("k" * 48), secure_cookies=secure_cookies),
+        web=WebSettings(
+            secret_key=Secret("k" * 48),
+            secure_cookies=secure_cookies,
+            trusted_proxies=trusted_proxies,
+        ),
     )
 
 

@@ -109,6 +109,25 @@ def test_the_session_cookie_is_secure_when_the_settings_say_so(
     assert "Secure" in response.headers["Set-Cookie"]
 
 
+def test_behind_a_trusted_proxy_throttling_sees_each_persons_own_address(
+    tmp_path: Path, world: World
+) -> None:
+    app = create_app(
+        make_settings(str(tmp_path), trusted_proxies=1),
+        world.sessions,
+        policy=make_policy(),
+        clock=world.clock,
+    )
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for n in range(6):
+        forwarded = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+        Visitor(app).login(f"ai.do.{n}", "đoán bừa", **forwarded)
+    slowed = Visitor(app).login("officer.a", PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    assert slowed.status_code == 429
+    other = Visitor(app).login("officer.a", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy)
+    assert other.status_code == 302
+
+
 def test_pages_forbid_framing_and_inline_scripts_and_are_not_cached(
     world: World, signed_in: SignIn
 ) -> None:
