@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
+from classifier.errors import ClassifierError
 from config.schema import ConfigError
 from config.settings import Settings, example_config_text, load
 from monitor.errors import redact
@@ -79,7 +80,7 @@ class App:
 def friendly_errors() -> Iterator[None]:
     try:
         yield
-    except (ConfigError, DatabaseError) as exc:
+    except (ConfigError, DatabaseError, ClassifierError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -1,0 +1,48 @@
+"""The danger-phrase rule: fires on present danger, not on negations, prevention or questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier.normalize import normalize
+from classifier.urgency import danger_rule
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dây điện đứt rơi xuống đường ngõ 12 tổ dân phố 3, đang tóe lửa, mọi người tránh xa",
+        "Mẹ em vừa bị gọi giả công an bảo cài app, tài khoản đang bị trừ tiền liên tục, cứu với",
+        "nha kho cuoi thon dang boc chay, khoi den lam",
+        "có người bị điện giật ở cột điện đầu ngõ",
+        "mùi gas nồng lắm, chắc rò rỉ gas ở bếp ăn tập thể",
+        "Cứu với, nước lũ cuốn trôi xe máy ở ngầm tràn",
+        "trạm biến áp không ai trực, có người bị điện giật",
+    ],
+)
+def test_rule_fires_on_present_danger(text: str) -> None:
+    assert danger_rule(normalize(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thôn Lương Xá mất sóng 4G Viettel cả tuần nay rồi ad ơi",
+        "Đề nghị UBND xã lắp wifi miễn phí ở nhà văn hóa các thôn để bà con học dùng VNeID",
+        "cho e hỏi kích hoạt định danh mức 2 thì ra xã hay công an ạ",
+        "Cán bộ địa chính xã đòi 3 triệu mới chịu ký xác nhận hồ sơ cho nhà tôi",
+        "may quá không ai bị điện giật, điện lực đã sửa xong dây",
+        "đám cháy ở chợ đã được dập tắt, cảm ơn các chiến sĩ",
+        "đề nghị xã tổ chức diễn tập phòng cháy, tránh bốc cháy như năm ngoái",
+        "Xin hỏi bị điện giật thì sơ cứu thế nào ạ",
+        "kè chống sạt lở ở bờ sông làm đến đâu rồi",
+        "chua thay ai bi dien giat ca, moi nguoi yen tam",
+    ],
+)
+def test_rule_stays_silent_on_negations_prevention_and_questions(text: str) -> None:
+    assert not danger_rule(normalize(text))
+
+
+def test_rule_works_on_unaccented_typing() -> None:
+    assert danger_rule(normalize("day dien dut roi xuong duong, dang toe lua"))
+    assert not danger_rule(normalize("dang chay bo buoi sang o san van dong"))
