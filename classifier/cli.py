@@ -45,7 +45,17 @@ models_dir_option = click.option(
 
 
 def _models_dir(option: Path | None) -> Path:
-    return option if option is not None else default_models_dir()
+    """--models-dir, else the one the application configured (``classifier.models_dir`` when
+    run as ``pakn``), else the default."""
+    if option is not None:
+        return option
+    context = click.get_current_context(silent=True)
+    configured = getattr(context.obj if context else None, "models_dir", None)
+    if callable(configured):
+        found = configured()
+        if isinstance(found, Path):
+            return found
+    return default_models_dir()
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifier.errors import ClassifierError
 from config.schema import ConfigError
-from config.settings import Settings, example_config_text, load
+from config.settings import Settings, example_config_text, load, models_dir
 from monitor.errors import redact
 from storage.db import DatabaseError, make_engine, require_current, session_factory, upgrade
 
@@ -61,6 +61,11 @@ class App:
         if self._settings is None:
             self._settings = load(self.config_path)
         return self._settings
+
+    def models_dir(self) -> Path:
+        """Where the configured classifier models live (used by the classifier's commands)."""
+        with friendly_errors():
+            return models_dir(self.settings)
 
     def engine(self) -> Any:
         return make_engine(self.settings.database_url)

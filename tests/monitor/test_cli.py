@@ -196,3 +196,25 @@ def test_sigterm_lets_the_daemon_finish_and_exit_cleanly(config: Path) -> None:
     _, rest = proc.communicate(timeout=60)
     assert proc.returncode == 0, rest
     assert "đã dừng daemon" in rest
+
+
+def test_classify_uses_the_models_dir_of_the_configuration(
+    tmp_path: Path, trained_models: Path
+) -> None:
+    from classifier.registry import Registry
+
+    path = tmp_path / "pakn.yaml"
+    path.write_text(f'classifier: {{models_dir: "{trained_models}"}}\n', encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(path), "classify", "-"],
+        input='{"id": "a1", "text": "cháy nhà ở xóm 3 rồi, cứu với"}\nad ơi cho hỏi giờ làm việc\n',
+        env={"HOME": str(tmp_path), "PAKN_MODELS_DIR": ""},
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert [line.get("id") for line in lines] == ["a1", None]
+    active = Registry(trained_models).active()
+    assert {line["model_version"] for line in lines} == {active}
+    assert lines[0]["urgent"] is True
+    assert not (tmp_path / ".local").exists()  # no second model trained in the default place
