@@ -23,13 +23,8 @@ from monitor.errors import GraphError
 from monitor.governor import Governor
 from monitor.graph import BatchOp, GraphClient
 from monitor.page_poll import FirstPage, PagePoll
-from monitor.pollers import (
-    PollContext,
-    PollCounts,
-    StopRequested,
-    conversations_request,
-    feed_request,
-)
+from monitor.pollers import conversations_request, feed_request
+from monitor.threads import PollContext, PollCounts, StopRequested
 from storage import poll_state as state
 from storage.ingest import IngestPolicy
 

@@ -20,13 +20,12 @@ from monitor.normalize import PayloadError, parse_time, post_record
 from monitor.pollers import (
     CommentWalker,
     MessageWalker,
-    PollContext,
-    PollCounts,
     PostWork,
     conversation_info,
     conversations_request,
     feed_request,
 )
+from monitor.threads import PollContext, PollCounts
 from storage import poll_state as state
 from storage.records import ConversationInfo, ItemRecord, PostInfo
 

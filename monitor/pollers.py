@@ -1,33 +1,24 @@
-"""Per-page polling: the feed and its comments, the Messenger inbox, deletion checks.
-
-Exactly once: every batch of items is committed together with the state that says it was
-stored (a post's or conversation's ``processed_updated_time``, the page watermarks), and the
-stop rules look at that committed state, never at the newest stored item. A crash anywhere
-means the next run walks back to the last committed point and the unique key drops repeats.
+"""Per-page polling units: a post's comments (batched across posts), a conversation's messages,
+and deletion checks. The walking and committing rules live in ``monitor.threads``.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from config.settings import PageSettings, PollSettings
 from monitor.errors import GraphError
-from monitor.governor import Governor
-from monitor.graph import BatchOp, GraphClient, GraphResponse
+from monitor.graph import BatchOp, GraphResponse
 from monitor.normalize import PayloadError, comment_record, message_record, parse_time
+from monitor.threads import ThreadWalker, has_next
 from storage import poll_state as state
-from storage.ingest import IngestPolicy, ingest
 from storage.records import ConversationInfo, ItemRecord
-
-log = logging.getLogger("pakn.monitor")
 
 FEED_FIELDS = (
     "id,created_time,updated_time,message,from{id,name},permalink_url,is_published,"
@@ -41,7 +32,6 @@ CONVERSATION_FIELDS = "id,updated_time,participants"
 MESSAGE_FIELDS = "id,created_time,from,to,message,attachments"
 DELETE_CONFIRMATIONS = 2
 BATCH_LIMIT = 50  # Meta's maximum operations per batch request
-MAX_THREAD_PAGES = 2000
 
 
 @dataclass(frozen=True)
@@ -53,33 +43,6 @@ class PostWork:
     processed: datetime | None
 
 
-class StopRequested(Exception):  # noqa: N818 - a signal, not an error
-    """The daemon was asked to stop; everything committed so far is consistent."""
-
-
-@dataclass
-class PollContext:
-    client: GraphClient
-    governor: Governor
-    sessions: sessionmaker[Session]
-    policy: IngestPolicy
-    poll: PollSettings
-    clock: Callable[[], datetime]
-    stop: threading.Event = field(default_factory=threading.Event)
-    batch: bool = True
-    # Called between pages of results: keeps this daemon's lease on the page alive.
-    heartbeat: Callable[[str], None] = lambda _page_id: None
-
-
-@dataclass
-class PollCounts:
-    inserted: int = 0
-    edited: int = 0
-    rejected: int = 0
-    deleted: int = 0
-    new_item_ids: list[int] = field(default_factory=list)
-
-
 def feed_request(page: PageSettings, poll: PollSettings) -> tuple[str, dict[str, Any]]:
     return f"{page.id}/feed", {"fields": FEED_FIELDS, "limit": poll.feed_page_limit}
 
@@ -87,117 +50,6 @@ def feed_request(page: PageSettings, poll: PollSettings) -> tuple[str, dict[str,
 def conversations_request(page: PageSettings, poll: PollSettings) -> tuple[str, dict[str, Any]]:
     params = {"platform": "messenger", "fields": CONVERSATION_FIELDS, "limit": 25}
     return f"{page.id}/conversations", params
-
-
-class ThreadWalker:
-    """Walks one comment thread or conversation, newest first, committing page by page."""
-
-    def __init__(self, ctx: PollContext, page: PageSettings, unit_id: str, counts: PollCounts):
-        self.ctx, self.page, self.unit_id, self.counts = ctx, page, unit_id, counts
-        self.token = page.access_token.reveal()
-
-    def checkpoint(self) -> None:
-        """Between two units of work: stop if asked, and renew the lease."""
-        if self.ctx.stop.is_set():
-            raise StopRequested
-        self.ctx.heartbeat(self.page.id)
-
-    def walk(
-        self,
-        first: Callable[[], GraphResponse],
-        parse: Callable[[Any], ItemRecord],
-        source: str,
-        stop_before: datetime | None,
-        finish: Callable[[Session, set[str], list[ItemRecord]], None],
-    ) -> None:
-        """Store every item down to ``stop_before``; ``finish`` runs in the last transaction.
-
-        The walk ends at the last page, or at a page whose items are all older than
-        ``stop_before`` and already stored. An empty page that still has ``next`` is not the
-        end. A cursor invalidated by a deletion restarts the walk once from the newest item.
-        """
-        for attempt in range(2):
-            try:
-                self._walk_once(first, parse, source, stop_before, finish)
-                return
-            except GraphError as err:
-                if attempt == 0 and err.code == 100 and err.subcode is None:
-                    log.info("trang %s: con trỏ hết hiệu lực, duyệt lại từ đầu", self.page.id)
-                    continue
-                raise
-
-    def _walk_once(
-        self,
-        first: Callable[[], GraphResponse],
-        parse: Callable[[Any], ItemRecord],
-        source: str,
-        stop_before: datetime | None,
-        finish: Callable[[Session, set[str], list[ItemRecord]], None],
-    ) -> None:
-        seen: set[str] = set()
-        walked: list[ItemRecord] = []
-        for resp in self.ctx.client.iterate(first(), self.token, MAX_THREAD_PAGES):
-            self.checkpoint()
-            records = self.parse_page(resp, parse)
-            seen |= {r.external_id for r in records}
-            walked += records
-            now = self.ctx.clock()
-            with self.ctx.sessions.begin() as session:
-                known = state.known_ids(session, source, (r.external_id for r in records))
-                self.store(session, records, now)
-                last = is_last(resp, records, known, stop_before)
-                if last:
-                    finish(session, seen, walked)
-            if last:
-                return
-
-    def parse_page(
-        self, resp: GraphResponse, parse: Callable[[Any], ItemRecord]
-    ) -> list[ItemRecord]:
-        data = resp.data.get("data")
-        if not isinstance(data, list):
-            raise GraphError("transient", message="page without a data list")
-        records: list[ItemRecord] = []
-        bad: list[tuple[Any, str]] = []
-        for obj in data:
-            try:
-                records.append(parse(obj))
-            except PayloadError as exc:
-                bad.append((obj, str(exc)))
-        if bad:
-            self.set_aside(bad)
-        return records
-
-    def set_aside(self, bad: Iterable[tuple[Any, str]]) -> None:
-        now = self.ctx.clock()
-        with self.ctx.sessions.begin() as session:
-            for obj, reason in bad:
-                log.warning("trang %s: bỏ riêng một đối tượng lỗi: %s", self.page.id, reason)
-                state.reject(session, self.page.id, "graph_object", obj, reason, now)
-                self.counts.rejected += 1
-
-    def store(self, session: Session, records: list[ItemRecord], now: datetime) -> None:
-        result = ingest(session, records, now=now, policy=self.ctx.policy)
-        self.counts.inserted += len(result.inserted)
-        self.counts.edited += len(result.edited)
-        self.counts.new_item_ids += result.inserted
-
-
-def is_last(
-    resp: GraphResponse, records: list[ItemRecord], known: set[str], stop_before: datetime | None
-) -> bool:
-    """The end of a walk: no next page, or a page wholly older than the mark and all stored."""
-    if not _has_next(resp):
-        return True
-    if not records or stop_before is None:
-        return False
-    older = all(r.created_time < stop_before for r in records)
-    return older and known >= {r.external_id for r in records}
-
-
-def _has_next(resp: GraphResponse) -> bool:
-    paging = resp.data.get("paging")
-    return isinstance(paging, dict) and isinstance(paging.get("next"), str)
 
 
 class CommentWalker(ThreadWalker):
@@ -223,7 +75,7 @@ class CommentWalker(ThreadWalker):
                     if not resp.object_missing:
                         raise resp
                     done.append((post, []))  # the post itself is gone; its comments stay stored
-                elif _has_next(resp):
+                elif has_next(resp):
                     self.comments(post.id, post.updated, post.processed, full=full, first=resp)
                 else:
                     done.append((post, self.parse_page(resp, self._parser(post.id))))
