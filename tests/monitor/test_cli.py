@@ -218,3 +218,18 @@ def test_classify_uses_the_models_dir_of_the_configuration(
     assert {line["model_version"] for line in lines} == {active}
     assert lines[0]["urgent"] is True
     assert not (tmp_path / ".local").exists()  # no second model trained in the default place
+
+
+def test_demo_on_a_port_in_use_says_how_to_pick_another(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["demo", "--dir", str(tmp_path / "demo"), "--port", str(port), "--duration", "1"]
+        )
+    assert result.exit_code != 0
+    assert f"Cổng {port} đang được dùng" in result.output
+    assert "--port" in result.output
