@@ -108,6 +108,9 @@ def _by_first_pair(phrases: Sequence[str]) -> dict[tuple[str, str], list[tuple[s
 # Phrases indexed by their first two words: one dict lookup per adjacent token pair.
 _ACCENTED: Final = _by_first_pair(DANGER_PHRASES)
 _STRIPPED: Final = _by_first_pair(STRIPPED_PHRASES)
+# Most texts contain no phrase's first word at all: a set test in C rules them out cheaply.
+_FIRST_ACCENTED: Final = frozenset(first for first, _second in _ACCENTED)
+_FIRST_STRIPPED: Final = frozenset(first for first, _second in _STRIPPED)
 
 
 def danger_rule(normalized: str) -> bool:
@@ -118,6 +121,8 @@ def danger_rule(normalized: str) -> bool:
 
 def danger_rule_tokens(tokens: list[str], stripped: list[str], normalized: str) -> bool:
     """danger_rule on a text already split (and stripped) by the caller."""
+    if _FIRST_ACCENTED.isdisjoint(tokens) and _FIRST_STRIPPED.isdisjoint(stripped):
+        return False
     if not (_live_phrase(_ACCENTED, tokens) or _live_phrase(_STRIPPED, stripped)):
         return False
     return RESOLVED.search(normalized) is None
