@@ -21,9 +21,6 @@ import re
 import statistics
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +36,7 @@ from classifier.labels import CATEGORIES, DEFAULT_DEPARTMENT, FIELDS
 from config.schema import Secret
 from config.settings import Settings, UnitSettings, WebSettings
 from review.app import create_app
-from storage.db import make_engine, session_factory, upgrade
+from storage.db import make_engine, scratch_schema, session_factory, upgrade
 from storage.deadlines import load_policy
 from storage.ingest import IngestPolicy
 from storage.tables import OPEN_STATUSES, Item
@@ -72,21 +69,6 @@ class Result:
     label: str
     median_ms: float
     p95_ms: float
-
-
-@contextmanager
-def fresh_schema() -> Iterator[str]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def fill(sessions: sessionmaker[Session], count: int, rng: random.Random) -> tuple[int, int]:
@@ -217,7 +199,7 @@ def _login(client: Any, username: str) -> None:
 
 
 def run(count: int, repeat: int, seed: int) -> list[Result]:
-    with fresh_schema() as url:
+    with scratch_schema(PG_URL, "bench") as url:
         engine = make_engine(url)
         upgrade(engine)
         sessions = session_factory(engine)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from browsers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import make_engine, session_factory, upgrade
+from storage.db import make_engine, scratch_schema, session_factory, upgrade
 
 PG_URL = os.environ.get("PAKN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, str | None] = {}
@@ -48,17 +47,8 @@ def fresh_database_url(kind: str, tmp_path_factory: pytest.TempPathFactory) -> I
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'pakn.db'}"
         return
     require_postgres()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(PG_URL, "t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

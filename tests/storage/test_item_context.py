@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from queue_world import CHEAP_HASHER, NOW, People, add_item, populate
+from queue_world import NOW, People, add_item, populate
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.ingest import ingest
@@ -13,13 +13,7 @@ from storage.records import ItemRecord
 from storage.replies import create_reply
 from storage.review_queue import add_note, change_status, mark_duplicate
 from storage.tables import Conversation, Item, Page, Post, User
-from storage.users import Passwords
 from storage.visibility import MASK, Viewer, viewer_for
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Passwords, "hasher", CHEAP_HASHER)
 
 
 @pytest.fixture

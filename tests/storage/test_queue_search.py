@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-from queue_world import CHEAP_HASHER, NOW, People, add_item, populate
-from sqlalchemy.orm import Session, sessionmaker
+from queue_world import NOW, People, add_item
+from sqlalchemy.orm import Session
 
 from storage.queue_search import (
     SearchFilters,
@@ -17,21 +15,9 @@ from storage.queue_search import (
     search,
 )
 from storage.tables import User
-from storage.users import Passwords
 from storage.visibility import MASK, Viewer, viewer_for
 
 SOON = timedelta(hours=24)
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Passwords, "hasher", CHEAP_HASHER)
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session]) -> Iterator[tuple[Session, People]]:
-    with sessions.begin() as session:
-        yield session, populate(session)
 
 
 def viewer(session: Session, user_id: int) -> Viewer:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from queue_world import CHEAP_HASHER, NOW, People, add_item, policy, populate
+from queue_world import NOW, People, add_item, policy
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from storage.deadlines import load_policy
 from storage.review_queue import (
@@ -23,18 +22,6 @@ from storage.review_queue import (
     training_examples,
 )
 from storage.tables import OPEN_STATUSES, STATUSES, AuditEntry, Item, Note
-from storage.users import Passwords
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Passwords, "hasher", CHEAP_HASHER)
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session]) -> Iterator[tuple[Session, People]]:
-    with sessions.begin() as session:
-        yield session, populate(session)
 
 
 def audit_of(session: Session, item_id: int, action: str) -> list[AuditEntry]:

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from queue_world import CHEAP_HASHER, NOW, PASSWORD, People, populate
-from sqlalchemy.orm import Session, sessionmaker
+from queue_world import NOW, PASSWORD, People
+from sqlalchemy.orm import Session
 
 from storage.tables import User
 from storage.users import (
     LOCK_TIME,
     MAX_FAILURES,
     LoginRefusedError,
-    Passwords,
     UserError,
     all_users,
     assignable_users,
@@ -22,17 +20,6 @@ from storage.users import (
     set_password,
     user_units,
 )
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Passwords, "hasher", CHEAP_HASHER)
-
-
-@pytest.fixture
-def world(sessions: sessionmaker[Session]) -> Iterator[tuple[Session, People]]:
-    with sessions.begin() as session:
-        yield session, populate(session)
 
 
 def refused(session: Session, username: str, password: str, **kw: object) -> LoginRefusedError:
