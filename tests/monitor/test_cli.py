@@ -99,6 +99,7 @@ def test_pages_shows_health_and_the_quarantined_page(config: Path, world: World)
     assert "CÁCH LY" in lines[CAM2]
     assert "[OK]" in lines[CAM]
     assert "hôm nay: 2" in lines[CAM]
+    assert "API v25.0" in lines[CAM]  # the version the (simulated) Graph API answered with
 
 
 def test_export_writes_every_item_once_with_a_denouncers_identity_masked(
@@ -233,3 +234,27 @@ def test_demo_on_a_port_in_use_says_how_to_pick_another(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert f"Cổng {port} đang được dùng" in result.output
     assert "--port" in result.output
+
+
+def test_a_hotline_call_enters_the_queue_once_even_when_logged_twice(config: Path) -> None:
+    pakn(config, "run", "--once")  # creates the units from the configuration
+    args = ["call", "add", "--unit", "cam-giang", "--name", "Bà Lan", "--phone", "0912345678"]
+    args += ["--at", "2026-03-01T22:00", "--id", "call-0001"]
+    text = "Cây đổ chắn ngang đường thôn Lương Xá, dây điện đứt đang tóe lửa"
+    first = pakn(config, *args, "--text", text)
+    again = pakn(config, *args, "--text", text)
+    assert first.exit_code == 0, first.output
+    assert "đã ghi" in first.output
+    assert "KHẨN" in first.output
+    assert "không ghi thêm" in again.output
+    exported = [json.loads(line) for line in pakn(config, "export").output.splitlines()]
+    calls = [row for row in exported if row["source"] == "hotline"]
+    assert len(calls) == 1
+    assert calls[0]["urgent"] is True
+
+
+def test_a_call_for_an_unknown_unit_names_the_known_ones(config: Path) -> None:
+    pakn(config, "run", "--once")
+    result = pakn(config, "call", "add", "--unit", "khong-co", "--text", "alo")
+    assert result.exit_code != 0
+    assert "ai-quoc" in result.output

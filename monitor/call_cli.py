@@ -1,0 +1,91 @@
+"""``pakn call add``: log a hotline call from the command line (the web form's twin)."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy import select
+
+from storage.ingest import ingest
+from storage.records import ItemRecord
+from storage.tables import Item, Unit
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@click.group("call")
+def call_group() -> None:
+    """Cuộc gọi đường dây nóng."""
+
+
+@call_group.command("add")
+@click.option("--unit", required=True, help="Mã đơn vị nhận cuộc gọi, ví dụ cam-giang.")
+@click.option("--text", help="Nội dung cuộc gọi (mặc định: đọc từ stdin).")
+@click.option("--name", "caller", help="Họ tên người gọi.")
+@click.option("--phone", help="Số điện thoại người gọi.")
+@click.option(
+    "--at", "at", help="Thời điểm gọi, giờ Việt Nam, dạng 2026-03-02T21:40 (mặc định: bây giờ)."
+)
+@click.option("--id", "call_id", help="Mã cuộc gọi; chạy lại với cùng mã không tạo mục mới.")
+@click.pass_obj
+def call_add(
+    app: Any,
+    unit: str,
+    text: str | None,
+    caller: str | None,
+    phone: str | None,
+    at: str | None,
+    call_id: str | None,
+) -> None:
+    """Ghi một cuộc gọi: nó vào hàng đợi qua cùng đường với bình luận và tin nhắn."""
+    from monitor.cli import friendly_errors
+    from monitor.pipeline import ingest_policy
+
+    content = (text if text is not None else sys.stdin.read()).strip()
+    if not content:
+        raise click.ClickException("Nội dung cuộc gọi đang trống: dùng --text hoặc gửi qua stdin.")
+    received = _received(at)
+    external_id = f"hotline-{call_id or uuid.uuid4().hex}"
+    with friendly_errors():
+        sessions = app.sessions(migrate=True)
+        with sessions.begin() as session:
+            if session.get(Unit, unit) is None:
+                known = ", ".join(session.scalars(select(Unit.id))) or "chưa có"
+                raise click.ClickException(
+                    f"Không có đơn vị {unit!r} (đang có: {known}); xem 'units' trong pakn.yaml."
+                )
+            policy = ingest_policy(app.settings, session)
+            record = ItemRecord(
+                source="hotline",
+                external_id=external_id,
+                unit_id=unit,
+                created_time=received,
+                text=content,
+                author_name=caller,
+                author_phone=phone,
+            )
+            result = ingest(session, [record], now=datetime.now(UTC), policy=policy)
+            item = session.scalars(
+                select(Item).where(Item.source == "hotline", Item.external_id == external_id)
+            ).one()
+            state = "đã ghi" if result.inserted else "đã có từ trước (cùng mã), không ghi thêm"
+            due = item.due_at.astimezone(VN).strftime("%H:%M %d/%m/%Y") if item.due_at else "—"
+            urgent = " KHẨN" if item.urgent else ""
+            click.echo(
+                f"Mục #{item.id} {state}: {item.category}{urgent} · {item.field} · hạn {due}"
+            )
+
+
+def _received(at: str | None) -> datetime:
+    if not at:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise click.ClickException(f"--at {at!r} không đúng dạng; ví dụ 2026-03-02T21:40") from None
+    return (moment.replace(tzinfo=VN) if moment.tzinfo is None else moment).astimezone(UTC)
