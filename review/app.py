@@ -173,6 +173,9 @@ def _choose_language() -> None:
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked
+        user = current_user() if request.endpoint not in PUBLIC_ENDPOINTS else None
+        if user is not None and user.language != asked:
+            user.language = asked  # remembered for the next sign-in, on any device
     chosen = session.get("lang")
     if chosen not in LANGUAGES:
         user = current_user() if request.endpoint not in PUBLIC_ENDPOINTS else None

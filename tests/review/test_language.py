@@ -30,6 +30,15 @@ def test_pages_are_in_vietnamese_until_english_is_asked_for_and_then_stay_englis
     assert "Đăng xuất" in officer.text("/queue/triage?lang=vi")
 
 
+def test_a_users_language_choice_is_remembered_at_the_next_sign_in(
+    world: World, signed_in: SignIn
+) -> None:
+    signed_in("officer.a").text("/queue/all?lang=en")
+    again = signed_in("officer.a")
+    assert "Sign out" in again.text("/queue/all")
+    assert "Đăng xuất" in signed_in("officer.b").text("/queue/all")
+
+
 def test_the_login_page_follows_the_language_switch(world: World) -> None:
     client = world.app.test_client()
     assert "Đăng nhập" in client.get("/login").get_data(as_text=True)
