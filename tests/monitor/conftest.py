@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from simulator_support import CAM_GIANG, DONG_HOA, GraphClient, SimClock
@@ -34,3 +35,20 @@ def simulator(sim_world: World) -> Iterator[GraphSimulator]:
 def graph(simulator: GraphSimulator) -> GraphClient:
     """A client holding Cẩm Giàng's Page token."""
     return GraphClient(simulator.base_url, CAM_GIANG[2])
+
+
+@pytest.fixture
+def world(clock: Any) -> World:
+    """The three pages of ``harness.PAGES`` on the test clock."""
+    from harness import world_with_pages
+
+    return world_with_pages(clock=clock)
+
+
+@pytest.fixture
+def sim(world: World) -> Iterator[GraphSimulator]:
+    from harness import started
+
+    server = started(world)
+    yield server
+    server.stop()

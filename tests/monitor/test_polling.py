@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-from harness import PAGES, make_daemon, settings_for, started, stored, world_with_pages
+from harness import PAGES, make_daemon, settings_for, stored
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,18 +14,6 @@ from storage.tables import Item, ItemVersion, Page, RejectedPayload
 CAM, CAM2, AIQ = (p[0] for p in PAGES)
 ALICE = ("9001", "Nguyễn Thị Lan")
 BINH = ("9002", "Trần Văn Bình")
-
-
-@pytest.fixture
-def world(clock: object) -> World:
-    return world_with_pages(clock=clock)
-
-
-@pytest.fixture
-def sim(world: World) -> Iterator[GraphSimulator]:
-    server = started(world)
-    yield server
-    server.stop()
 
 
 def test_replies_at_any_depth_visitor_posts_and_photo_only_posts_all_land(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from harness import PAGES, make_daemon, settings_for, started, world_with_pages
+from harness import PAGES, make_daemon, settings_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,18 +17,6 @@ from storage.tables import AuditEntry, Item, Reply
 
 CAM = PAGES[0][0]
 CITIZEN = ("8001", "Lê Thị Thu")
-
-
-@pytest.fixture
-def world(clock: object) -> World:
-    return world_with_pages(clock=clock)
-
-
-@pytest.fixture
-def sim(world: World) -> Iterator[GraphSimulator]:
-    server = started(world)
-    yield server
-    server.stop()
 
 
 @pytest.fixture
