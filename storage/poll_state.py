@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.records import ConversationInfo, PostInfo
@@ -188,14 +188,6 @@ def posts_for_sweep(
     return [(r[0], r[1]) for r in rows]
 
 
-def newest_comment_time(session: Session, post_id: str) -> datetime | None:
-    return session.scalar(
-        select(func.max(Item.created_time)).where(
-            Item.thread_id == post_id, Item.source == "facebook_comment"
-        )
-    )
-
-
 def known_ids(session: Session, source: str, ids: Iterable[str]) -> set[str]:
     wanted = list(set(ids))
     if not wanted:
@@ -274,14 +266,6 @@ def mark_conversation_processed(
         conv.last_citizen_message_at is None or last_citizen_at > conv.last_citizen_message_at
     ):
         conv.last_citizen_message_at = last_citizen_at
-
-
-def newest_message_time(session: Session, conv_id: str) -> datetime | None:
-    return session.scalar(
-        select(func.max(Item.created_time)).where(
-            Item.thread_id == conv_id, Item.source == "facebook_message"
-        )
-    )
 
 
 def reject(
