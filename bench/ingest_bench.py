@@ -20,8 +20,8 @@ from pathlib import Path
 from config.settings import parse
 from monitor.daemon import Daemon
 from monitor.pipeline import LazyClassifier, ingest_policy
-from monitor.simulator import GraphSimulator, World
-from monitor.simulator.traffic import bulk_comments
+from simulator import GraphSimulator, World
+from simulator.traffic import bulk_comments
 from storage.db import make_engine, session_factory, upgrade
 from storage.ingest import IngestPolicy, ingest
 from storage.poll_state import sync_pages

@@ -29,8 +29,8 @@ from config.settings import Settings, load
 from monitor.daemon import Daemon
 from monitor.jobs import register_jobs
 from monitor.pipeline import LazyClassifier, ingest_policy
-from monitor.simulator import GraphSimulator, World
-from monitor.simulator.traffic import Traffic, seed_world
+from simulator import GraphSimulator, World
+from simulator.traffic import Traffic, seed_world
 from review.app import create_app
 from storage.db import make_engine, session_factory, upgrade
 from storage.tables import User

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from monitor.demo import Demo, DemoError, demo_world, wait
-from monitor.simulator import GraphSimulator
+from simulator import GraphSimulator
 
 
 @click.command("demo")

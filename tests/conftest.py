@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, scratch_schema, session_factory, upgrade
+from tests.browsers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.clock import Clock
 
 PG_URL = os.environ.get("PAKN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, str | None] = {}
@@ -89,22 +90,6 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def sqlite_sessions(sqlite_engine: Engine) -> sessionmaker[Session]:
     return session_factory(sqlite_engine)
-
-
-class Clock:
-    """A settable clock for code that takes ``clock=`` instead of reading the time itself."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> datetime:
-        from datetime import timedelta
-
-        self.now += timedelta(**kwargs)
-        return self.now
 
 
 @pytest.fixture

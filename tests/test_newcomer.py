@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsers import ARTIFACTS, require_chromium
-from test_docs import readme_commands
+
+from tests.browsers import ARTIFACTS, require_chromium
+from tests.test_docs import readme_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_classifier_labels import guide_tables
-
 from classifier.registry import load_active_or_build_default
+from tests.classifier.test_classifier_labels import guide_tables
 
 
 def test_the_default_model_agrees_with_every_example_of_the_labeling_guide(

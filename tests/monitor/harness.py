@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.settings import Settings, parse
 from monitor.daemon import Daemon
 from monitor.pipeline import ingest_policy
-from monitor.simulator import GraphSimulator, World
+from simulator import GraphSimulator, World
 from storage.tables import Item
 
 PAGES = (

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from alert_receivers import LocalSMTP, Webhook, closed_port
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,10 +27,11 @@ from monitor.daemon import Daemon
 from monitor.jobs import register_jobs
 from monitor.notifier import NotificationSender, SendResult
 from monitor.pipeline import ingest_policy
-from monitor.simulator import GraphSimulator, World
+from simulator import GraphSimulator, World
 from storage.notifications import MAX_ATTEMPTS
 from storage.poll_state import sync_pages
 from storage.tables import Item, Notification, Page, Reply
+from tests.monitor.alert_receivers import LocalSMTP, Webhook, closed_port
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PUBLIC_URL = "https://pakn.example.vn"

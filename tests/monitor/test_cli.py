@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from harness import PAGES, world_with_pages
 
 from monitor.cli import main
-from monitor.simulator import GraphSimulator, World
+from simulator import GraphSimulator, World
+from tests.monitor.harness import PAGES, world_with_pages
 
 REPO = Path(__file__).resolve().parents[2]
 CAM, CAM2, AIQ = (p[0] for p in PAGES)

@@ -19,14 +19,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from harness import PAGES, world_with_pages
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.simulator import GraphSimulator, World
-from monitor.simulator.traffic import Traffic, seed_world
+from simulator import GraphSimulator, World
+from simulator.traffic import Traffic, seed_world
 from storage.db import make_engine, session_factory
 from storage.tables import Item
+from tests.monitor.harness import PAGES, world_with_pages
 
 REPO = Path(__file__).resolve().parents[2]
 ROUNDS = 4

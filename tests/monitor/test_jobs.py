@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from harness import make_daemon, settings_for
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.jobs import refresh_deadlines
 from storage.tables import CalendarDay
+from tests.monitor.harness import make_daemon, settings_for
 
 
 def test_days_off_added_in_the_web_ui_reach_the_daemons_deadlines(

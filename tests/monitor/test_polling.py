@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from harness import PAGES, make_daemon, settings_for, stored
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.simulator import GraphSimulator, World
+from simulator import GraphSimulator, World
 from storage.tables import Item, ItemVersion, Page, RejectedPayload
+from tests.monitor.harness import PAGES, make_daemon, settings_for, stored
 
 CAM, CAM2, AIQ = (p[0] for p in PAGES)
 ALICE = ("9001", "Nguyễn Thị Lan")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from harness import PAGES, make_daemon, settings_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.daemon import Daemon
 from monitor.replies import ReplySender
-from monitor.simulator import GraphSimulator, World
+from simulator import GraphSimulator, World
 from storage import replies
 from storage.tables import AuditEntry, Item, Reply
+from tests.monitor.harness import PAGES, make_daemon, settings_for
 
 CAM = PAGES[0][0]
 CITIZEN = ("8001", "Lê Thị Thu")

@@ -5,11 +5,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from personas import CHEAP_HASHER, Visitor, World, make_policy, make_settings, populate
 from sqlalchemy.orm import Session, sessionmaker
 
 from review.app import create_app
 from storage.users import Passwords
+from tests.review.personas import CHEAP_HASHER, Visitor, World, make_policy, make_settings, populate
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from personas import MASK, Visitor, World, add_item
 from sqlalchemy import select
 
 from review.context import add_leader_nav
 from storage.tables import AuditEntry
+from tests.review.personas import MASK, Visitor, World, add_item
 
 SignIn = Callable[[str], Visitor]
 

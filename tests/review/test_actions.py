@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from personas import Visitor, World, add_item, item
 from sqlalchemy import select
 
 from storage.deadlines import load_policy
 from storage.replies import mark_failed
 from storage.tables import AuditEntry, Reply
+from tests.review.personas import Visitor, World, add_item, item
 
 SignIn = Callable[[str], Visitor]
 

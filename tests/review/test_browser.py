@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from browsers import ARTIFACTS
-from personas import PASSWORD, World, add_item
 from werkzeug.serving import make_server
+
+from tests.browsers import ARTIFACTS
+from tests.review.personas import PASSWORD, World, add_item
 
 pytestmark = pytest.mark.browser
 

@@ -6,13 +6,13 @@ import re
 from collections.abc import Callable
 from datetime import date
 
-from personas import PASSWORD, Visitor, World
 from sqlalchemy import select
 
 from review.context import EXTENSION
 from storage.deadlines import load_policy
 from storage.tables import AuditEntry, CalendarDay, Item, Page, User
 from storage.workdays import VIETNAM_TZ
+from tests.review.personas import PASSWORD, Visitor, World
 
 SignIn = Callable[[str], Visitor]
 _CALL_ID = re.compile(r'name="call_id" type="hidden" value="([0-9a-f]{32})"')

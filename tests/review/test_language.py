@@ -6,11 +6,10 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from personas import Visitor, World, add_item
-
 from classifier.labels import CATEGORIES, FIELDS
 from review.i18n import load_texts
 from storage.tables import REPLY_KINDS, REPLY_STATES, ROLES, SOURCES, STATUSES
+from tests.review.personas import Visitor, World, add_item
 
 SignIn = Callable[[str], Visitor]
 REVIEW = Path(__file__).resolve().parents[2] / "review"

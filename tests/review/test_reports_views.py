@@ -13,7 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from browsers import ARTIFACTS
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
@@ -27,6 +26,7 @@ from review.app import create_app
 from review.context import password_mark
 from storage.poll_state import sync_pages
 from storage.tables import AuditEntry, Item, User, UserUnit
+from tests.browsers import ARTIFACTS
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=VN).astimezone(UTC)

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from personas import PASSWORD, Visitor, World, add_item, make_policy, make_settings
 from sqlalchemy import select
 
 from review.app import create_app
 from storage.tables import Note, User
 from storage.users import set_password
+from tests.review.personas import PASSWORD, Visitor, World, add_item, make_policy, make_settings
 
 SignIn = Callable[[str], Visitor]
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from personas import PASSWORD, make_settings
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings, WebSettings
 from review.app import SECRET_KEY_FILE, secret_key
 from review.cli import user_group, web
 from storage.users import authenticate
+from tests.review.personas import PASSWORD, make_settings
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 

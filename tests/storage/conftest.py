@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from queue_world import CHEAP_HASHER, People, populate
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.users import Passwords
+from tests.storage.queue_world import CHEAP_HASHER, People, populate
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from queue_world import NOW, People, add_item, populate
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.ingest import ingest
@@ -14,6 +13,7 @@ from storage.replies import create_reply
 from storage.review_queue import add_note, change_status, mark_duplicate
 from storage.tables import Conversation, Item, Page, Post, User
 from storage.visibility import MASK, Viewer, viewer_for
+from tests.storage.queue_world import NOW, People, add_item, populate
 
 
 @pytest.fixture

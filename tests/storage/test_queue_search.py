@@ -3,7 +3,6 @@ from __future__ import annotations
 import unicodedata
 from datetime import timedelta
 
-from queue_world import NOW, People, add_item
 from sqlalchemy.orm import Session
 
 from storage.queue_search import (
@@ -16,6 +15,7 @@ from storage.queue_search import (
 )
 from storage.tables import User
 from storage.visibility import MASK, Viewer, viewer_for
+from tests.storage.queue_world import NOW, People, add_item
 
 SOON = timedelta(hours=24)
 

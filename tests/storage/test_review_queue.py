@@ -4,7 +4,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from queue_world import NOW, People, add_item, policy
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +21,7 @@ from storage.review_queue import (
     training_examples,
 )
 from storage.tables import OPEN_STATUSES, STATUSES, AuditEntry, Item, Note
+from tests.storage.queue_world import NOW, People, add_item, policy
 
 
 def audit_of(session: Session, item_id: int, action: str) -> list[AuditEntry]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from queue_world import NOW, PASSWORD, People
 from sqlalchemy.orm import Session
 
 from storage.tables import User
@@ -20,6 +19,7 @@ from storage.users import (
     set_password,
     user_units,
 )
+from tests.storage.queue_world import NOW, PASSWORD, People
 
 
 def refused(session: Session, username: str, password: str, **kw: object) -> LoginRefusedError:

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from monitor.simulator import outbound
-from monitor.simulator.edges import list_edge
-from monitor.simulator.errors import (
+from simulator import outbound
+from simulator.edges import list_edge
+from simulator.errors import (
     GraphError,
     app_throttled,
     missing_object,
@@ -23,13 +23,13 @@ from monitor.simulator.errors import (
     token_missing,
     token_unparsable,
 )
-from monitor.simulator.faults import Faults
-from monitor.simulator.fields import FieldSpec, parse_fields
-from monitor.simulator.payloads import render
-from monitor.simulator.records import CommentRecord, GraphRecord, MessageRecord
-from monitor.simulator.stats import Stats
-from monitor.simulator.view import View
-from monitor.simulator.world import World
+from simulator.faults import Faults
+from simulator.fields import FieldSpec, parse_fields
+from simulator.payloads import render
+from simulator.records import CommentRecord, GraphRecord, MessageRecord
+from simulator.stats import Stats
+from simulator.view import View
+from simulator.world import World
 
 DEFAULT_VERSION = "v25.0"
 _CARRIED = ("access_token", "appsecret_proof")

@@ -4,8 +4,8 @@ Used by the tests, the benchmarks and `pakn demo`; the daemon's Graph client tal
 through its configurable base URL.
 """
 
-from monitor.simulator.faults import Faults
-from monitor.simulator.server import GraphSimulator
-from monitor.simulator.world import World
+from simulator.faults import Faults
+from simulator.server import GraphSimulator
+from simulator.world import World
 
 __all__ = ["Faults", "GraphSimulator", "World"]

@@ -7,17 +7,17 @@ import re
 import time
 from datetime import timedelta
 
-from simulator_support import AN, BINH, CAM_GIANG, DONG_HOA, GraphClient, SimClock, walk
-
-from monitor.simulator import World
-from monitor.simulator.phrasebook import Phrasebook, strip_diacritics
-from monitor.simulator.traffic import Traffic, bulk_comments, seed_world
+from simulator import World
+from simulator.phrasebook import Phrasebook, strip_diacritics
+from simulator.traffic import Traffic, bulk_comments, seed_world
+from tests.clock import Clock
+from tests.simulator.support import AN, BINH, CAM_GIANG, DONG_HOA, GraphClient, walk
 
 PAGES = [CAM_GIANG, DONG_HOA]
 EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 
 
-def _fresh_world(clock: SimClock, seed: int = 1) -> World:
+def _fresh_world(clock: Clock, seed: int = 1) -> World:
     world = World(clock=clock, seed=seed)
     seed_world(world, PAGES, random.Random(seed), posts_per_page=10, days=60)
     return world
@@ -41,7 +41,7 @@ def test_strip_diacritics_handles_d_with_stroke() -> None:
 
 
 def test_seed_world_builds_a_varied_history_within_the_requested_days(
-    sim_clock: SimClock,
+    sim_clock: Clock,
 ) -> None:
     world = _fresh_world(sim_clock)
     for page_id, _, _ in PAGES:
@@ -58,7 +58,7 @@ def test_seed_world_builds_a_varied_history_within_the_requested_days(
     assert all(c.created <= sim_clock.now for c in comments)
 
 
-def test_seed_world_is_reproducible_for_a_seed(sim_clock: SimClock) -> None:
+def test_seed_world_is_reproducible_for_a_seed(sim_clock: Clock) -> None:
     first, again, other = (
         _fresh_world(sim_clock),
         _fresh_world(sim_clock),
@@ -70,8 +70,8 @@ def test_seed_world_is_reproducible_for_a_seed(sim_clock: SimClock) -> None:
     assert first.citizen_items() == again.citizen_items()
 
 
-def test_seeded_world_is_fully_readable_over_http(sim_clock: SimClock) -> None:
-    from monitor.simulator import GraphSimulator
+def test_seeded_world_is_fully_readable_over_http(sim_clock: Clock) -> None:
+    from simulator import GraphSimulator
 
     world = _fresh_world(sim_clock)
     with GraphSimulator(world) as sim:
@@ -87,7 +87,7 @@ def test_seeded_world_is_fully_readable_over_http(sim_clock: SimClock) -> None:
     assert seen == truth
 
 
-def test_traffic_steps_cover_every_kind_of_event(sim_clock: SimClock) -> None:
+def test_traffic_steps_cover_every_kind_of_event(sim_clock: Clock) -> None:
     world = _fresh_world(sim_clock)
     traffic = Traffic(world, random.Random(5))
     descriptions = []
@@ -134,7 +134,7 @@ def test_ground_truth_drops_deleted_items_but_remembers_them(sim_world: World) -
     assert sim_world.citizen_items(DONG_HOA[0]) == set()
 
 
-def test_bulk_comments_fill_100000_comments_in_a_few_seconds(sim_clock: SimClock) -> None:
+def test_bulk_comments_fill_100000_comments_in_a_few_seconds(sim_clock: Clock) -> None:
     world = World(clock=sim_clock)
     world.add_page(*CAM_GIANG)
     started = time.monotonic()

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from monitor.simulator.budget import UsageMeter
-from monitor.simulator.records import (
+from simulator.budget import UsageMeter
+from simulator.records import (
     Attachment,
     Author,
     CommentRecord,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from simulator_support import AN, BINH, CAM_GIANG, GraphClient, SimClock, error_of, walk
-
-from monitor.simulator import World
+from simulator import World
+from tests.clock import Clock
+from tests.simulator.support import AN, BINH, CAM_GIANG, GraphClient, error_of, walk
 
 PAGE = CAM_GIANG[0]
 
@@ -18,7 +18,7 @@ def _send(graph: GraphClient, recipient: dict[str, str], **extra: Any) -> Any:
 
 
 def test_conversations_are_listed_newest_first_with_participants(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     old = sim_world.add_message(PAGE, AN, "alo ad", created_time=sim_clock.now - timedelta(days=2))
     new = sim_world.add_message(PAGE, BINH, "cho hỏi", created_time=sim_clock.now)
@@ -38,7 +38,7 @@ def test_conversations_are_listed_newest_first_with_participants(
 
 
 def test_more_than_25_messages_page_newest_first_with_cursors(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     for i in range(30):
         sim_world.add_message(
@@ -70,7 +70,7 @@ def test_message_fields_match_the_graph_shape(sim_world: World, graph: GraphClie
 
 
 def test_response_within_24_hours_is_delivered_and_recorded(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     thread = sim_world.add_message(PAGE, AN, "xin hỏi lịch tiêm", created_time=sim_clock.now)
     sim_clock.advance(hours=23)
@@ -90,7 +90,7 @@ def test_response_within_24_hours_is_delivered_and_recorded(
 
 
 def test_response_after_24_hours_is_refused_outside_the_window(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     sim_world.add_message(PAGE, AN, "alo", created_time=sim_clock.now)
     sim_clock.advance(hours=25)
@@ -102,7 +102,7 @@ def test_response_after_24_hours_is_refused_outside_the_window(
 
 
 def test_human_agent_tag_extends_the_window_to_7_days(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     sim_world.add_message(PAGE, AN, "alo", created_time=sim_clock.now)
     sim_clock.advance(days=6, hours=23)
@@ -121,7 +121,7 @@ def test_tags_removed_in_2026_are_refused_with_code_100(
 
 
 def test_private_reply_is_allowed_once_per_comment(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     post = sim_world.add_post(PAGE, "Cảnh báo lừa đảo")
     comment = sim_world.add_comment(post, BINH, "em bị trừ tiền rồi")
@@ -137,7 +137,7 @@ def test_private_reply_is_allowed_once_per_comment(
 
 
 def test_private_reply_after_7_days_is_refused(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     post = sim_world.add_post(PAGE, "Thông báo")
     comment = sim_world.add_comment(post, BINH, "hỏi chút", created_time=sim_clock.now)

@@ -6,9 +6,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.simulator.errors import GraphError, bad_parameter, missing_object, outside_window
-from monitor.simulator.records import CommentRecord, GraphRecord, PageRecord, PostRecord
-from monitor.simulator.world import World
+from simulator.errors import GraphError, bad_parameter, missing_object, outside_window
+from simulator.records import CommentRecord, GraphRecord, PageRecord, PostRecord
+from simulator.world import World
 
 GRANTED_SCOPES = (
     "pages_show_list",

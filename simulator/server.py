@@ -14,12 +14,12 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from monitor.simulator.batch import run_batch
-from monitor.simulator.errors import GraphError, transient_failure
-from monitor.simulator.faults import Faults
-from monitor.simulator.router import DEFAULT_VERSION, GraphRequest, GraphResponse, GraphRouter
-from monitor.simulator.stats import Stats
-from monitor.simulator.world import World
+from simulator.batch import run_batch
+from simulator.errors import GraphError, transient_failure
+from simulator.faults import Faults
+from simulator.router import DEFAULT_VERSION, GraphRequest, GraphResponse, GraphRouter
+from simulator.stats import Stats
+from simulator.world import World
 
 log = logging.getLogger("pakn.monitor")
 VERSION = re.compile(r"^v\d+\.\d+$")

@@ -6,9 +6,9 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from monitor.simulator.phrasebook import Phrasebook
-from monitor.simulator.records import Attachment
-from monitor.simulator.world import World
+from simulator.phrasebook import Phrasebook
+from simulator.records import Attachment
+from simulator.world import World
 
 PageSpec = tuple[str, str, str]
 DAY = timedelta(days=1)

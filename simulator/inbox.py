@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from monitor.simulator.records import Attachment, ConversationRecord, MessageRecord, graph_time
-from monitor.simulator.view import Getter, View, page_from
+from simulator.records import Attachment, ConversationRecord, MessageRecord, graph_time
+from simulator.view import Getter, View, page_from
 
 
 def _person_entry(view: View, conversation: ConversationRecord, page: bool) -> dict[str, str]:

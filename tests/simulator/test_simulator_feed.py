@@ -7,11 +7,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from simulator_support import AN, BINH, CAM_GIANG, GraphClient, SimClock, error_of, walk
 
-from monitor.simulator import GraphSimulator, World
-from monitor.simulator.errors import GraphError
-from monitor.simulator.fields import fields_text, parse_fields
+from simulator import GraphSimulator, World
+from simulator.errors import GraphError
+from simulator.fields import fields_text, parse_fields
+from tests.clock import Clock
+from tests.simulator.support import AN, BINH, CAM_GIANG, GraphClient, error_of, walk
 
 PAGE = CAM_GIANG[0]
 
@@ -31,7 +32,7 @@ def test_feed_lists_page_visitor_and_photo_only_posts(sim_world: World, graph: G
 
 
 def test_feed_is_ranked_so_a_busy_older_post_can_precede_newer_ones(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     start = sim_clock.now - timedelta(days=3)
     busy = sim_world.add_post(PAGE, "Lịch cúp điện", created_time=start)
@@ -50,7 +51,7 @@ def test_feed_is_ranked_so_a_busy_older_post_can_precede_newer_ones(
 
 
 def test_field_expansion_nests_comments_with_edge_modifiers(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     post = sim_world.add_post(PAGE, "Tiêm chủng")
     first = sim_world.add_comment(post, AN, "mấy giờ ạ", sim_clock.now)

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from monitor.simulator.errors import bad_parameter, invalid_cursor, nonexisting_field
-from monitor.simulator.fields import FieldSpec, fields_text
-from monitor.simulator.payloads import has_edge, node_type, record_id, render
-from monitor.simulator.records import (
+from simulator.errors import bad_parameter, invalid_cursor, nonexisting_field
+from simulator.fields import FieldSpec, fields_text
+from simulator.payloads import has_edge, node_type, record_id, render
+from simulator.records import (
     CommentRecord,
     ConversationRecord,
     GraphRecord,
@@ -20,7 +20,7 @@ from monitor.simulator.records import (
     PageRecord,
     PostRecord,
 )
-from monitor.simulator.view import View
+from simulator.view import View
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100

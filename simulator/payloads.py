@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from monitor.simulator.errors import nonexisting_field
-from monitor.simulator.fields import FieldSpec
-from monitor.simulator.inbox import CONVERSATION_FIELDS, MESSAGE_FIELDS
-from monitor.simulator.outbound import PRIVATE_REPLY_WINDOW
-from monitor.simulator.records import (
+from simulator.errors import nonexisting_field
+from simulator.fields import FieldSpec
+from simulator.inbox import CONVERSATION_FIELDS, MESSAGE_FIELDS
+from simulator.outbound import PRIVATE_REPLY_WINDOW
+from simulator.records import (
     Attachment,
     CommentRecord,
     ConversationRecord,
@@ -19,7 +19,7 @@ from monitor.simulator.records import (
     PostRecord,
     graph_time,
 )
-from monitor.simulator.view import FB, Getter, View, page_from
+from simulator.view import FB, Getter, View, page_from
 
 
 def _photo(attachment: Attachment, media_id: str, view: View) -> dict[str, Any] | None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from simulator_support import AN, BINH, CAM_GIANG, GraphClient, SimClock, error_of, walk
-
-from monitor.simulator import GraphSimulator, World
+from simulator import GraphSimulator, World
+from tests.clock import Clock
+from tests.simulator.support import AN, BINH, CAM_GIANG, GraphClient, error_of, walk
 
 PAGE = CAM_GIANG[0]
 
 
-def _thread(world: World, clock: SimClock) -> dict[str, str]:
+def _thread(world: World, clock: Clock) -> dict[str, str]:
     """A post with two top-level comments, a Page reply and a reply to that reply."""
     start = clock.now - timedelta(hours=5)
     post = world.add_post(PAGE, "Lịch tiếp công dân tháng 12", created_time=start)
@@ -29,7 +29,7 @@ def _ids(response_json: dict[str, object]) -> list[str]:
 
 
 def test_toplevel_is_the_default_filter_and_hides_replies(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     default = graph.get(f"{t['post']}/comments").json()
@@ -39,7 +39,7 @@ def test_toplevel_is_the_default_filter_and_hides_replies(
 
 
 def test_stream_filter_returns_every_reply_flattened_oldest_first(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     body = graph.get(f"{t['post']}/comments", filter="stream", fields="id,parent{id}").json()
@@ -50,7 +50,7 @@ def test_stream_filter_returns_every_reply_flattened_oldest_first(
 
 
 def test_comment_edge_lists_direct_replies_and_stream_lists_the_whole_subtree(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     assert _ids(graph.get(f"{t['first']}/comments").json()) == [t["page_reply"]]
@@ -59,7 +59,7 @@ def test_comment_edge_lists_direct_replies_and_stream_lists_the_whole_subtree(
 
 
 def test_reply_to_a_reply_keeps_its_parent_but_links_to_the_top_level_thread(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     deep = graph.get(t["deep"], fields="parent{id},permalink_url").json()
@@ -70,7 +70,7 @@ def test_reply_to_a_reply_keeps_its_parent_but_links_to_the_top_level_thread(
 
 
 def test_reverse_order_and_cursors_visit_every_comment_exactly_once(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     post = sim_world.add_post(PAGE, "Thông báo cúp điện")
     created = [
@@ -91,7 +91,7 @@ def test_reverse_order_and_cursors_visit_every_comment_exactly_once(
 
 
 def test_since_accepts_unix_time_and_iso_dates(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     cutoff = sim_clock.now - timedelta(hours=5) + timedelta(minutes=2)
@@ -102,7 +102,7 @@ def test_since_accepts_unix_time_and_iso_dates(
 
 
 def test_summary_reports_order_and_total_count(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     body = graph.get(f"{t['post']}/comments", filter="stream", summary="true", limit=1).json()
@@ -110,7 +110,7 @@ def test_summary_reports_order_and_total_count(
 
 
 def test_deleted_comment_node_answers_code_100_subcode_33(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     sim_world.delete_comment(t["second"])
@@ -127,7 +127,7 @@ def test_deleted_comment_node_answers_code_100_subcode_33(
 
 
 def test_deleting_a_comment_removes_its_replies_too(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     sim_world.delete_comment(t["first"])
@@ -136,7 +136,7 @@ def test_deleting_a_comment_removes_its_replies_too(
 
 
 def test_cursor_pointing_at_a_deleted_comment_is_refused(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     first_page = graph.get(f"{t['post']}/comments", limit=1).json()
@@ -151,7 +151,7 @@ def test_cursor_pointing_at_a_deleted_comment_is_refused(
 
 
 def test_hidden_comments_are_still_listed_with_is_hidden(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     sim_world.hide_comment(t["second"])
@@ -162,9 +162,7 @@ def test_hidden_comments_are_still_listed_with_is_hidden(
     }
 
 
-def test_limit_over_100_is_refused(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
-) -> None:
+def test_limit_over_100_is_refused(sim_world: World, sim_clock: Clock, graph: GraphClient) -> None:
     t = _thread(sim_world, sim_clock)
     assert graph.get(f"{t['post']}/comments", limit=100).status_code == 200
     response = graph.get(f"{t['post']}/comments", limit=101)
@@ -173,7 +171,7 @@ def test_limit_over_100_is_refused(
 
 
 def test_empty_page_fault_keeps_next_and_resumes_without_losing_comments(
-    sim_world: World, sim_clock: SimClock, simulator: GraphSimulator, graph: GraphClient
+    sim_world: World, sim_clock: Clock, simulator: GraphSimulator, graph: GraphClient
 ) -> None:
     post = sim_world.add_post(PAGE, "Tiêm chủng mở rộng")
     created = [sim_world.add_comment(post, AN, f"hỏi {i}") for i in range(9)]
@@ -193,7 +191,7 @@ def test_empty_page_fault_keeps_next_and_resumes_without_losing_comments(
 
 
 def test_post_updated_time_moves_when_a_reply_is_added(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     t = _thread(sim_world, sim_clock)
     before = graph.get(t["post"], fields="updated_time").json()["updated_time"]

@@ -7,8 +7,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from monitor.simulator.errors import GraphError, bad_parameter
-from monitor.simulator.router import GraphRequest, GraphResponse, GraphRouter
+from simulator.errors import GraphError, bad_parameter
+from simulator.router import GraphRequest, GraphResponse, GraphRouter
 
 MAX_OPERATIONS = 50
 VERSION = re.compile(r"^v\d+\.\d+$")

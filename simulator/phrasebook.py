@@ -45,7 +45,7 @@ class Phrasebook:
     @staticmethod
     @cache
     def load() -> Phrasebook:
-        raw = resources.files("monitor.simulator").joinpath("citizen_texts.yaml")
+        raw = resources.files("simulator").joinpath("citizen_texts.yaml")
         data = yaml.safe_load(raw.read_text(encoding="utf-8"))
         names = data["names"]
         return Phrasebook(

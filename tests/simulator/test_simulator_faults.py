@@ -7,9 +7,9 @@ import time
 
 import pytest
 import requests
-from simulator_support import CAM_GIANG, DONG_HOA, GraphClient, error_of
 
-from monitor.simulator import Faults, GraphSimulator
+from simulator import Faults, GraphSimulator
+from tests.simulator.support import CAM_GIANG, DONG_HOA, GraphClient, error_of
 
 PAGE = CAM_GIANG[0]
 

@@ -8,9 +8,10 @@ import json
 from typing import Any
 
 import requests
-from simulator_support import AN, CAM_GIANG, DONG_HOA, GraphClient, SimClock, error_of
 
-from monitor.simulator import GraphSimulator, World
+from simulator import GraphSimulator, World
+from tests.clock import Clock
+from tests.simulator.support import AN, CAM_GIANG, DONG_HOA, GraphClient, error_of
 
 PAGE = CAM_GIANG[0]
 
@@ -65,7 +66,7 @@ def test_a_token_cannot_read_another_pages_objects(sim_world: World, graph: Grap
 
 
 def test_appsecret_proof_is_enforced_when_the_app_secret_is_set(
-    sim_clock: SimClock,
+    sim_clock: Clock,
 ) -> None:
     world = World(clock=sim_clock, app_secret="bi-mat")
     world.add_page(*CAM_GIANG)
@@ -103,7 +104,7 @@ def test_usage_headers_report_pages_and_messenger_separately(
 
 
 def test_over_budget_answers_80001_until_the_window_slides(
-    sim_world: World, sim_clock: SimClock, graph: GraphClient
+    sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
     sim_world.set_budget(PAGE, 5, 600)
     answers = [graph.get(PAGE) for _ in range(5)]

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from monitor.simulator.fields import FieldSpec
-from monitor.simulator.records import GraphRecord
-from monitor.simulator.world import World
+from simulator.fields import FieldSpec
+from simulator.records import GraphRecord
+from simulator.world import World
 
 FB = "https://www.facebook.com"
 EdgeLister = Callable[[GraphRecord, str, dict[str, str], list[FieldSpec] | None], Any]

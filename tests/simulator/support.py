@@ -1,8 +1,7 @@
-"""Helpers for the Graph API simulator tests: a settable clock and a tiny HTTP client."""
+"""Helpers for the Graph API simulator tests: page fixtures and a tiny HTTP client."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -11,19 +10,6 @@ CAM_GIANG = ("100000000000001", "Xã Cẩm Giàng", "tok-camgiang")
 DONG_HOA = ("100000000000002", "Phường Đông Hòa", "tok-donghoa")
 AN = ("5100000000000001", "Nguyễn Văn An")
 BINH = ("5100000000000002", "Trần Thị Bình")
-
-
-class SimClock:
-    """The world's clock; tests move it instead of sleeping."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 class GraphClient:

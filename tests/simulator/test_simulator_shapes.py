@@ -7,19 +7,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from simulator_support import AN, BINH, CAM_GIANG, GraphClient
+from simulator import World
+from tests.simulator.support import AN, BINH, CAM_GIANG, GraphClient
 
-from monitor.simulator import World
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "graph-fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "graph"
 PAGE = CAM_GIANG[0]
-
-pytestmark = pytest.mark.skipif(
-    not FIXTURES.is_dir(),
-    reason=f"captured Graph payloads not found at {FIXTURES} (the shared folder beside the repo)",
-)
-
 
 def _fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
