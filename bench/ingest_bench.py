@@ -17,9 +17,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from cli.services import LazyClassifier, ingest_policy
 from config.settings import parse
 from monitor.daemon import Daemon
-from monitor.pipeline import LazyClassifier, ingest_policy
 from simulator import GraphSimulator, World
 from simulator.traffic import bulk_comments
 from storage.db import make_engine, session_factory, upgrade

@@ -21,6 +21,7 @@ from monitor.notifier import NotificationSender
 from monitor.recipients import Recipient, recipients
 from storage import alert_state as state
 from storage import notifications as outbox
+from storage.calendar_days import deadline_policy
 from storage.notifications import Message
 from storage.tables import Page
 from storage.workdays import VIETNAM_TZ, WorkingCalendar
@@ -40,9 +41,7 @@ CalendarSource = Callable[[Session], WorkingCalendar]
 
 def configured_calendar(settings: Settings) -> CalendarSource:
     def load(session: Session) -> WorkingCalendar:
-        from monitor.pipeline import deadline_policy
-
-        return deadline_policy(settings, session).calendar
+        return deadline_policy(settings.deadlines_file, session).calendar
 
     return load
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from monitor.alerts import register_alert_jobs
-from monitor.pipeline import ingest_policy
 from monitor.replies import ReplySender
+from storage.calendar_days import deadline_policy
 
 if TYPE_CHECKING:
     from monitor.daemon import Daemon
@@ -27,6 +27,5 @@ def register_jobs(daemon: Daemon) -> None:
 def refresh_deadlines(daemon: Daemon) -> None:
     """Pick up the days off and make-up days admins edited in the web UI."""
     with daemon.sessions.begin() as session:
-        daemon.ctx.policy = ingest_policy(
-            daemon.settings, session, classify=daemon.ctx.policy.classify
-        )
+        deadlines = deadline_policy(daemon.settings.deadlines_file, session)
+        daemon.ctx.policy = daemon.ctx.policy.with_deadlines(deadlines)

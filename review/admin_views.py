@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from monitor.pipeline import deadline_policy, ingest_policy
 from review.context import db, now, roles_required, services, t, viewer
 from review.forms import CalendarDayForm, UserCreateForm, UserEditForm
 from storage.audit import record as audit
+from storage.calendar_days import all_days, deadline_policy, find_day
 from storage.health import page_health
 from storage.tables import CalendarDay, User
 from storage.users import (
@@ -148,7 +147,7 @@ def calendar() -> BaseResponse | tuple[str, int]:
     form = CalendarDayForm()
     if request.method == "POST":
         if form.validate() and form.day.data is not None:
-            if db().get(CalendarDay, form.day.data) is not None:
+            if find_day(db(), form.day.data) is not None:
                 form.day.errors = [t("admin.day_exists")]
             else:
                 day = CalendarDay(day=form.day.data, kind=form.kind.data, note=form.note.data)
@@ -161,14 +160,14 @@ def calendar() -> BaseResponse | tuple[str, int]:
 
 
 def _render_calendar(form: CalendarDayForm) -> str:
-    days = db().scalars(select(CalendarDay).order_by(CalendarDay.day.desc())).all()
+    days = all_days(db())
     return render_template("admin/calendar.html", form=form, days=days)
 
 
 @bp.route("/calendar/<day>/delete", methods=["POST"])
 def delete_day(day: str) -> BaseResponse:
     try:
-        found = db().get(CalendarDay, date.fromisoformat(day))
+        found = find_day(db(), date.fromisoformat(day))
     except ValueError:
         abort(404)
     if found is None:
@@ -185,10 +184,8 @@ def _calendar_changed(before: object, after: object) -> None:
     session.flush()
     audit(session, viewer().user_id, "calendar_day", None, before, after, now())
     found = services()
-    found.deadlines = deadline_policy(found.settings, session)
-    found.ingest_policy = ingest_policy(
-        found.settings, session, classify=found.ingest_policy.classify
-    )
+    found.deadlines = deadline_policy(found.settings.deadlines_file, session)
+    found.ingest_policy = found.ingest_policy.with_deadlines(found.deadlines)
 
 
 @bp.route("/pages")

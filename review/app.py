@@ -1,4 +1,5 @@
-"""The officers' web UI: ``create_app(settings, sessions)`` builds it (Flask app factory).
+"""The officers' web UI: ``create_app(settings, sessions, policy=...)`` builds it (Flask app
+factory); the ``pakn`` composition root (cli/) hands it the ingest policy.
 
 Blueprints are listed explicitly in ``BLUEPRINTS``. ``EXTRA_BLUEPRINTS`` is the hook for the
 optional ones: the leaders' dashboard appends ``"review.reports_views:bp"`` to it. Such a
@@ -45,11 +46,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response as BaseResponse
 
 from config.settings import Settings, default_data_dir
-from monitor.pipeline import deadline_policy, ingest_policy
 from review import filters
 from review.context import EXTENSION, Services, current_user, services, t
 from review.i18n import LANGUAGES, Translations
 from review.throttle import LoginThrottle
+from storage.calendar_days import deadline_policy
 from storage.ingest import IngestPolicy
 
 log = logging.getLogger("pakn.review")
@@ -75,7 +76,7 @@ def create_app(
     settings: Settings,
     sessions: sessionmaker[Session],
     *,
-    policy: IngestPolicy | None = None,
+    policy: IngestPolicy,
     clock: Callable[[], datetime] | None = None,
     testing: bool = False,
 ) -> Flask:
@@ -115,17 +116,16 @@ def create_app(
 def _services(
     settings: Settings,
     sessions: sessionmaker[Session],
-    policy: IngestPolicy | None,
+    policy: IngestPolicy,
     clock: Callable[[], datetime] | None,
 ) -> Services:
     with sessions.begin() as session:
-        deadlines = deadline_policy(settings, session)
-        ingest = policy if policy is not None else ingest_policy(settings, session)
+        deadlines = deadline_policy(settings.deadlines_file, session)
     return Services(
         settings=settings,
         sessions=sessions,
         clock=clock or (lambda: datetime.now(UTC)),
-        ingest_policy=ingest,
+        ingest_policy=policy.with_deadlines(deadlines),
         deadlines=deadlines,
         translations=Translations(),
         throttle=LoginThrottle(),

@@ -1,6 +1,5 @@
-"""Logging a hotline call: it enters through ``ingest()`` like every other item, so it is
-classified, given a deadline and queued the same way (NĐ 20/2008 Điều 7: the officer records a
-call to the published number faithfully in writing)."""
+"""The hotline form: a call is logged through ``storage.hotline.log_call``, the same intake as
+``pakn call add``."""
 
 from __future__ import annotations
 
@@ -8,15 +7,12 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, render_template, request
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from review.context import db, now, services, t, viewer
 from review.forms import HotlineForm
 from review.item_views import back
-from storage.audit import record as audit
-from storage.ingest import ingest
-from storage.records import ItemRecord
+from storage import hotline
 from storage.tables import Item
 from storage.users import units
 from storage.workdays import VIETNAM_TZ
@@ -51,24 +47,15 @@ def log_call() -> BaseResponse | tuple[str, int]:
 
 
 def _store(form: HotlineForm, received: datetime) -> Item:
-    external_id = f"hotline-{form.call_id.data}"
-    record = ItemRecord(
-        source="hotline",
-        external_id=external_id,
+    call = hotline.Call(
+        call_id=form.call_id.data or "",
         unit_id=form.unit.data or "",
-        created_time=received,
-        text=(form.text.data or "").strip(),
-        author_name=(form.caller_name.data or "").strip() or None,
-        author_phone=(form.phone.data or "").strip() or None,
+        received=received,
+        text=form.text.data or "",
+        caller_name=form.caller_name.data,
+        phone=form.phone.data,
     )
-    result = ingest(db(), [record], now=now(), policy=services().ingest_policy)
-    item = (
-        db()
-        .scalars(select(Item).where(Item.source == "hotline", Item.external_id == external_id))
-        .one()
+    logged = hotline.log_call(
+        db(), call, policy=services().ingest_policy, now=now(), user_id=viewer().user_id
     )
-    if result.inserted:  # a resubmitted form stores nothing new and logs nothing new
-        audit(
-            db(), viewer().user_id, "hotline_logged", item.id, None, {"unit": item.unit_id}, now()
-        )
-    return item
+    return logged.item

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +19,9 @@ from sqlalchemy.orm import Session
 
 from storage.records import Classify, ItemRecord, Prediction
 from storage.tables import Item, ItemVersion
+
+if TYPE_CHECKING:
+    from storage.deadlines import DeadlinePolicy
 
 log = logging.getLogger("pakn.storage")
 
@@ -36,6 +39,10 @@ class IngestPolicy:
     due_at: DueAt | None = None
     routing: Mapping[str, str] = field(default_factory=dict)
     review_below_confidence: float = 0.6
+
+    def with_deadlines(self, deadlines: DeadlinePolicy) -> IngestPolicy:
+        """The same policy on new deadline rules (admins edited the calendar)."""
+        return replace(self, due_at=deadlines.deadline)
 
 
 @dataclass

@@ -230,3 +230,8 @@ def ensure_units(session: Session, declared: Iterable[tuple[str, str, str]]) -> 
         if session.get(Unit, unit_id) is None:
             session.add(Unit(id=unit_id, name=name, kind=kind))
     session.flush()
+
+
+def find_user(session: Session, username: str) -> User | None:
+    """The account with this user name (any state), or None."""
+    return session.scalar(select(User).where(User.username == username.strip().lower()))

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from classifier.cli import (
+from classifier.labels import CATEGORIES, FIELDS
+from classifier.registry import Registry
+from classifier.training import TrainingResult
+from cli.classifier import (
     classify_command,
     default_models_dir,
     evaluate_command,
     model_group,
 )
-from classifier.labels import CATEGORIES, FIELDS
-from classifier.registry import Registry
-from classifier.training import TrainingResult
 
 
 def outputs(text: str) -> list[dict[str, object]]:

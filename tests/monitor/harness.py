@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cli.services import ingest_policy
 from config.settings import Settings, parse
 from monitor.daemon import Daemon
-from monitor.pipeline import ingest_policy
 from simulator import GraphSimulator, World
 from storage.tables import Item
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from cli.services import ingest_policy
 from config.schema import Secret
 from config.settings import (
     AlertSettings,
@@ -26,7 +27,6 @@ from monitor.alerts import AlertDetector
 from monitor.daemon import Daemon
 from monitor.jobs import register_jobs
 from monitor.notifier import NotificationSender, SendResult
-from monitor.pipeline import ingest_policy
 from simulator import GraphSimulator, World
 from storage.notifications import MAX_ATTEMPTS
 from storage.poll_state import sync_pages

@@ -1,6 +1,6 @@
 """Nothing missed, nothing twice: a daemon killed with SIGKILL at random moments, faults on.
 
-The daemon runs as a real subprocess (``python -m monitor run --once``) against the simulator
+The daemon runs as a real subprocess (``python -m cli run --once``) against the simulator
 in this process. Between runs new activity arrives: deep replies, comments on old posts, a
 conversation receiving more than 25 messages, edits and deletions. A run is killed when the
 simulator sees its k-th request (k random), sometimes while the request is in flight,
@@ -101,7 +101,7 @@ pages:
 def run_daemon(config: Path, killer: Killer | None, target: int) -> int:
     env = {**os.environ, "PYTHONPATH": str(REPO), "PAKN_CONFIG": str(config)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "run", "--once"],
+        [sys.executable, "-m", "cli", "run", "--once"],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,

@@ -27,6 +27,7 @@ from review.context import password_mark
 from storage.poll_state import sync_pages
 from storage.tables import AuditEntry, Item, User, UserUnit
 from tests.browsers import ARTIFACTS
+from tests.review.personas import make_policy
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 3, 20, 10, 0, tzinfo=VN).astimezone(UTC)
@@ -129,7 +130,9 @@ def app(sqlite_sessions: sessionmaker[Session], tmp_path: Path, users: dict[str,
         ],
         web=WebSettings(public_url="https://pakn.example.vn", secret_key=Secret("k" * 40)),
     )
-    return create_app(settings, sqlite_sessions, clock=lambda: NOW, testing=True)
+    return create_app(
+        settings, sqlite_sessions, policy=make_policy(), clock=lambda: NOW, testing=True
+    )
 
 
 def client_as(app: Flask, sessions: sessionmaker[Session], user_id: int) -> FlaskClient:

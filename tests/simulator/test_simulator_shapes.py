@@ -13,6 +13,7 @@ from tests.simulator.support import AN, BINH, CAM_GIANG, GraphClient
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "graph"
 PAGE = CAM_GIANG[0]
 
+
 def _fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
 

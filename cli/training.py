@@ -28,25 +28,22 @@ from storage.review_queue import training_examples
 @click.pass_obj
 def train_command(app: Any, force: bool, seed: int, no_corrections: bool) -> None:
     """Huấn luyện lại bộ phân loại từ dữ liệu mẫu và nhãn cán bộ đã xác nhận hoặc sửa."""
-    from monitor.cli import friendly_errors
-
-    with friendly_errors():
-        extra: list[Example] = []
-        if not no_corrections:
-            sessions = app.sessions()
-            with sessions.begin() as session:
-                rows = training_examples(session)
-            extra = [
-                Example(text=t, category=c, urgent=u, field=f, source="officer", weight=w)
-                for t, c, u, f, w in rows
-            ]
-        corrected = sum(1 for e in extra if e.weight > 1)
-        click.echo(
-            f"Dữ liệu cán bộ: {len(extra)} mục ({corrected} sửa nhãn, "
-            f"{len(extra) - corrected} xác nhận).",
-            err=True,
-        )
-        result = retrain(models_dir(app.settings), extra, force=force, seed=seed)
+    extra: list[Example] = []
+    if not no_corrections:
+        sessions = app.sessions()
+        with sessions.begin() as session:
+            rows = training_examples(session)
+        extra = [
+            Example(text=t, category=c, urgent=u, field=f, source="officer", weight=w)
+            for t, c, u, f, w in rows
+        ]
+    corrected = sum(1 for e in extra if e.weight > 1)
+    click.echo(
+        f"Dữ liệu cán bộ: {len(extra)} mục ({corrected} sửa nhãn, "
+        f"{len(extra) - corrected} xác nhận).",
+        err=True,
+    )
+    result = retrain(models_dir(app.settings), extra, force=force, seed=seed)
     new = result.new_report.summary()
     old = result.active_report.summary() if result.active_report else None
     click.echo(f"Mô hình mới {result.version} ({result.training_size} ví dụ):")

@@ -22,19 +22,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cli.services import LazyClassifier, ingest_policy
 from config.settings import Settings, load
 from monitor.daemon import Daemon
 from monitor.jobs import register_jobs
-from monitor.pipeline import LazyClassifier, ingest_policy
+from review.app import create_app
 from simulator import GraphSimulator, World
 from simulator.traffic import Traffic, seed_world
-from review.app import create_app
 from storage.db import make_engine, session_factory, upgrade
-from storage.tables import User
-from storage.users import create_user, ensure_units
+from storage.users import create_user, ensure_units, find_user
 
 log = logging.getLogger("pakn.monitor")
 
@@ -215,9 +213,8 @@ def create_accounts(sessions: sessionmaker[Session], now: datetime) -> list[Demo
     accounts = demo_accounts()
     with sessions.begin() as session:
         ensure_units(session, list(DEMO_UNITS))
-        existing = set(session.scalars(select(User.username)))
         for acc in accounts:
-            if acc.username in existing:
+            if find_user(session, acc.username) is not None:
                 continue
             create_user(
                 session,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from monitor.demo import Demo, DemoError, demo_world, wait
+from cli.demo_world import Demo, DemoError, demo_world, wait
 from simulator import GraphSimulator
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from monitor.cli import main
+from cli.main import main
 from simulator import GraphSimulator, World
 from tests.monitor.harness import PAGES, world_with_pages
 
@@ -184,7 +184,7 @@ def test_config_init_writes_the_commented_example_and_refuses_to_overwrite(tmp_p
 def test_sigterm_lets_the_daemon_finish_and_exit_cleanly(config: Path) -> None:
     env = {**os.environ, **TOKENS, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--config", str(config), "run"],
+        [sys.executable, "-m", "cli", "--config", str(config), "run"],
         env=env,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,26 +1,15 @@
-"""``pakn user add|passwd|list`` and ``pakn web``.
-
-``COMMANDS`` is what the root ``pakn`` group attaches. The commands take the root group's
-context object (``ctx.obj``) and use only its ``settings`` and ``sessions(migrate=...)``.
-"""
+"""``pakn user add|passwd|list``: accounts of the officers' web UI."""
 
 from __future__ import annotations
 
-import errno
-import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Protocol
 
 import click
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.schema import ConfigError
+from cli.main import App
 from config.settings import Settings
-from storage.db import DatabaseError
 from storage.tables import ROLES, User
 from storage.users import (
     UserError,
@@ -28,26 +17,11 @@ from storage.users import (
     check_password,
     create_user,
     ensure_units,
+    find_user,
     set_password,
 )
 
-log = logging.getLogger("pakn.review")
 _PASSWORD_TRIES = 3
-
-
-class AppContext(Protocol):
-    @property
-    def settings(self) -> Settings: ...
-
-    def sessions(self, *, migrate: bool = False) -> sessionmaker[Session]: ...
-
-
-@contextmanager
-def friendly_errors() -> Iterator[None]:
-    try:
-        yield
-    except (ConfigError, DatabaseError, UserError) as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def declared_units(settings: Settings) -> list[tuple[str, str, str]]:
@@ -57,7 +31,7 @@ def declared_units(settings: Settings) -> list[tuple[str, str, str]]:
     return units
 
 
-def _open(app: AppContext) -> sessionmaker[Session]:
+def open_database(app: App) -> sessionmaker[Session]:
     sessions = app.sessions(migrate=True)
     with sessions.begin() as session:
         ensure_units(session, declared_units(app.settings))
@@ -67,8 +41,7 @@ def _open(app: AppContext) -> sessionmaker[Session]:
 def read_password(from_stdin: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-        with friendly_errors():
-            check_password(password)
+        check_password(password)
         return password
     for _ in range(_PASSWORD_TRIES):
         password = click.prompt("Mật khẩu", hide_input=True, default="", show_default=False)
@@ -97,7 +70,7 @@ def user_group() -> None:
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ một dòng ở stdin.")
 @click.pass_obj
 def user_add(
-    app: AppContext,
+    app: App,
     username: str,
     role: str,
     units: tuple[str, ...],
@@ -106,7 +79,7 @@ def user_add(
 ) -> None:
     """Thêm người dùng."""
     password = read_password(password_stdin)
-    with friendly_errors(), _open(app).begin() as session:
+    with open_database(app).begin() as session:
         user = create_user(
             session,
             username=username,
@@ -125,20 +98,20 @@ def user_add(
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ một dòng ở stdin.")
 @click.pass_obj
-def user_passwd(app: AppContext, username: str, password_stdin: bool) -> None:
+def user_passwd(app: App, username: str, password_stdin: bool) -> None:
     """Đặt mật khẩu mới (cũng mở khoá tài khoản bị khoá tạm)."""
-    sessions = _open(app)
-    with friendly_errors(), sessions.begin() as session:
+    sessions = open_database(app)
+    with sessions.begin() as session:
         _find(session, username)  # before asking: no point typing a password for a typo
     # Not inside the transaction: on SQLite it would hold the write lock while we wait.
     password = read_password(password_stdin)
-    with friendly_errors(), sessions.begin() as session:
+    with sessions.begin() as session:
         set_password(session, _find(session, username), password)
     click.echo(f"Đã đổi mật khẩu của {username.strip().lower()}.")
 
 
 def _find(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    user = find_user(session, username)
     if user is None:
         raise click.ClickException(
             f"Không có người dùng {username!r}; xem danh sách bằng 'pakn user list'."
@@ -148,10 +121,10 @@ def _find(session: Session, username: str) -> User:
 
 @user_group.command("list")
 @click.pass_obj
-def user_list(app: AppContext) -> None:
+def user_list(app: App) -> None:
     """Liệt kê người dùng."""
     now = datetime.now(UTC)
-    with friendly_errors(), _open(app).begin() as session:
+    with open_database(app).begin() as session:
         rows = [
             (u.username, u.display_name, u.role, units, u.active, u.locked_until)
             for u, units in all_users(session)
@@ -164,35 +137,3 @@ def user_list(app: AppContext) -> None:
             state = "tạm khoá"
         scope = ", ".join(units) or ("mọi đơn vị" if role == "admin" else "-")
         click.echo(f"{username:<20} {role:<8} {state:<10} {scope} ({name})")
-
-
-@click.command("web")
-@click.option("--host", default=None, help="Địa chỉ lắng nghe (mặc định: web.host).")
-@click.option("--port", type=int, default=None, help="Cổng (mặc định: web.port).")
-@click.pass_obj
-def web(app: AppContext, host: str | None, port: int | None) -> None:
-    """Chạy giao diện web cho cán bộ (waitress)."""
-    import waitress
-
-    from review.app import create_app
-
-    with friendly_errors():
-        settings = app.settings
-        host, port = host or settings.web.host, port or settings.web.port
-        flask_app = create_app(settings, _open(app))
-    try:
-        server = waitress.create_server(flask_app, host=host, port=port, threads=8)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise click.ClickException(
-                f"Cổng {port} đang được dùng; đổi web.port trong pakn.yaml hoặc dừng chương "
-                "trình đang dùng cổng đó"
-            ) from exc
-        raise click.ClickException(f"Không mở được {host}:{port}: {exc.strerror}") from exc
-    log.info("giao diện web đang chạy tại http://%s:%s", host, port)
-    if not settings.web.secure_cookies and host not in ("127.0.0.1", "localhost", "::1"):
-        log.warning("web.secure_cookies đang tắt: chỉ mở ra mạng ngoài qua HTTPS (nginx).")
-    server.run()
-
-
-COMMANDS: list[click.Command] = [user_group, web]

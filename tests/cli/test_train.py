@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from classifier.dataset import load_seed
 from classifier.registry import Registry, load_active_or_build_default
-from monitor.cli import main
+from cli.main import main
 from storage.ingest import ingest
 from storage.poll_state import sync_pages
 from storage.records import ItemRecord

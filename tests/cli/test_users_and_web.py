@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session, sessionmaker
 
+from cli.main import main
 from config.settings import Settings, WebSettings
 from review.app import SECRET_KEY_FILE, secret_key
-from review.cli import user_group, web
 from storage.users import authenticate
 from tests.review.personas import PASSWORD, make_settings
 
@@ -37,7 +37,7 @@ def app(sqlite_sessions: sessionmaker[Session], tmp_path: Path) -> FakeApp:
 
 
 def run(app: FakeApp, *args: str, stdin: str = "") -> tuple[int, str]:
-    result = CliRunner().invoke(user_group, list(args), obj=app, input=stdin)
+    result = CliRunner().invoke(main, ["user", *args], obj=app, input=stdin)
     return result.exit_code, result.output
 
 
@@ -115,7 +115,7 @@ def test_web_says_which_port_is_taken_and_how_to_fix_it(app: FakeApp) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         settings = replace(app.settings, web=replace(app.settings.web, port=port))
-        result = CliRunner().invoke(web, [], obj=FakeApp(settings, app.maker))
+        result = CliRunner().invoke(main, ["web"], obj=FakeApp(settings, app.maker))
     assert result.exit_code == 1
     assert (
         f"Cổng {port} đang được dùng; đổi web.port trong pakn.yaml hoặc dừng chương trình "

@@ -256,6 +256,6 @@ def rollback_command(models_dir: Path | None) -> None:
 COMMANDS = (classify_command, evaluate_command, model_group)
 
 
-if __name__ == "__main__":  # `python3 -m classifier.cli …` during development
+if __name__ == "__main__":  # `python3 -m cli.classifier …` during development
     development = click.Group("classifier", commands=list(COMMANDS))
     development()

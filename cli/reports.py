@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from monitor.cli import App
+    from cli.main import App
     from storage.reports import Report
 
 
@@ -37,12 +37,9 @@ def report(
     app: App, period: str, at: str | None, unit: str | None, fmt: str, output: str | None
 ) -> None:
     """Báo cáo tiếp nhận, xử lý phản ánh cho lãnh đạo (Excel hoặc CSV)."""
-    from monitor.cli import friendly_errors
-
-    with friendly_errors():
-        built = _build(app, period, at, unit)
-        target = output or _default_name(built, fmt)
-        _write(built, fmt, target, app.settings.web.public_url)
+    built = _build(app, period, at, unit)
+    target = output or _default_name(built, fmt)
+    _write(built, fmt, target, app.settings.web.public_url)
     where = "màn hình" if target == "-" else target
     click.echo(
         f"Đã lập báo cáo {built.period.label} ({built.period.span}): "

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.cli import App
-from monitor.report_cli import report
+from cli.main import App
+from cli.reports import report
 from storage.poll_state import sync_pages
 from storage.tables import Item
 

@@ -5,15 +5,11 @@ from __future__ import annotations
 import sys
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from sqlalchemy import select
 
-from storage.ingest import ingest
-from storage.records import ItemRecord
-from storage.tables import Item, Unit
+from cli.main import App
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -34,7 +30,7 @@ def call_group() -> None:
 @click.option("--id", "call_id", help="Mã cuộc gọi; chạy lại với cùng mã không tạo mục mới.")
 @click.pass_obj
 def call_add(
-    app: Any,
+    app: App,
     unit: str,
     text: str | None,
     caller: str | None,
@@ -43,42 +39,29 @@ def call_add(
     call_id: str | None,
 ) -> None:
     """Ghi một cuộc gọi: nó vào hàng đợi qua cùng đường với bình luận và tin nhắn."""
-    from monitor.cli import friendly_errors
-    from monitor.pipeline import ingest_policy
+    from cli.services import ingest_policy
+    from storage.hotline import Call, log_call
 
     content = (text if text is not None else sys.stdin.read()).strip()
     if not content:
         raise click.ClickException("Nội dung cuộc gọi đang trống: dùng --text hoặc gửi qua stdin.")
-    received = _received(at)
-    external_id = f"hotline-{call_id or uuid.uuid4().hex}"
-    with friendly_errors():
-        sessions = app.sessions(migrate=True)
-        with sessions.begin() as session:
-            if session.get(Unit, unit) is None:
-                known = ", ".join(session.scalars(select(Unit.id))) or "chưa có"
-                raise click.ClickException(
-                    f"Không có đơn vị {unit!r} (đang có: {known}); xem 'units' trong pakn.yaml."
-                )
-            policy = ingest_policy(app.settings, session)
-            record = ItemRecord(
-                source="hotline",
-                external_id=external_id,
-                unit_id=unit,
-                created_time=received,
-                text=content,
-                author_name=caller,
-                author_phone=phone,
-            )
-            result = ingest(session, [record], now=datetime.now(UTC), policy=policy)
-            item = session.scalars(
-                select(Item).where(Item.source == "hotline", Item.external_id == external_id)
-            ).one()
-            state = "đã ghi" if result.inserted else "đã có từ trước (cùng mã), không ghi thêm"
-            due = item.due_at.astimezone(VN).strftime("%H:%M %d/%m/%Y") if item.due_at else "—"
-            urgent = " KHẨN" if item.urgent else ""
-            click.echo(
-                f"Mục #{item.id} {state}: {item.category}{urgent} · {item.field} · hạn {due}"
-            )
+    call = Call(
+        call_id=call_id or uuid.uuid4().hex,
+        unit_id=unit,
+        received=_received(at),
+        text=content,
+        caller_name=caller,
+        phone=phone,
+    )
+    sessions = app.sessions(migrate=True)
+    with sessions.begin() as session:
+        policy = ingest_policy(app.settings, session)
+        logged = log_call(session, call, policy=policy, now=datetime.now(UTC), user_id=None)
+        item = logged.item
+        state = "đã ghi" if logged.new else "đã có từ trước (cùng mã), không ghi thêm"
+        due = item.due_at.astimezone(VN).strftime("%H:%M %d/%m/%Y") if item.due_at else "—"
+        urgent = " KHẨN" if item.urgent else ""
+        click.echo(f"Mục #{item.id} {state}: {item.category}{urgent} · {item.field} · hạn {due}")
 
 
 def _received(at: str | None) -> datetime:

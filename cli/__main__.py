@@ -1,0 +1,5 @@
+"""``python -m cli`` is ``pakn``."""
+
+from cli.main import main
+
+main()

@@ -1,0 +1,76 @@
+"""``pakn run`` (the daemon) and ``pakn pages`` (each page's health)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from cli.main import App, pass_app
+from storage.workdays import VIETNAM_TZ as VN
+
+
+def build_daemon(app: App, **kwargs: Any) -> Any:
+    from cli.services import ingest_policy
+    from monitor.daemon import Daemon
+
+    sessions = app.sessions(migrate=True)
+    with sessions.begin() as session:
+        policy = ingest_policy(app.settings, session)
+    daemon = Daemon(app.settings, sessions, policy, **kwargs)
+    daemon.sync()
+    from monitor.jobs import register_jobs
+
+    register_jobs(daemon)
+    return daemon
+
+
+@click.command()
+@click.option(
+    "--once", is_flag=True, help="Chạy mọi tác vụ một lần rồi thoát (mã 1 nếu có trang lỗi)."
+)
+@pass_app
+def run(app: App, once: bool) -> None:
+    """Chạy daemon đọc bình luận và tin nhắn của mọi trang."""
+    if not app.settings.pages:
+        raise click.ClickException(
+            "Chưa khai báo trang nào trong 'pages' của tệp cấu hình. Xem config/example.yaml."
+        )
+    daemon = build_daemon(app)
+    if not once:
+        daemon.run_forever()
+        return
+    results = daemon.run_jobs_once()
+    for r in results:
+        status = "OK " if r.ok else "LỖI"
+        detail = f"{r.counts.inserted} mục mới, {r.counts.edited} sửa" if r.ok else r.reason
+        click.echo(f"[{status}] {r.page_id} {r.name}: {detail}")
+    sys.exit(0 if all(r.ok for r in results) else 1)
+
+
+@click.command()
+@pass_app
+def pages(app: App) -> None:
+    """Tình trạng từng trang: lần đọc thành công gần nhất, lỗi, số mục hôm nay, mức dùng."""
+    from storage.health import page_health
+
+    sessions = app.sessions()
+    start = datetime.now(VN).replace(hour=0, minute=0, second=0, microsecond=0)
+    with sessions.begin() as session:
+        rows = page_health(session, start.astimezone(UTC))
+    for h in rows:
+        state = "CÁCH LY" if h.quarantined else ("LỖI" if h.consecutive_failures else "OK")
+        last = (
+            h.last_success_at.astimezone(VN).strftime("%d/%m %H:%M")
+            if h.last_success_at
+            else "chưa"
+        )
+        usage = f"{h.usage_percent:.0f}%" if h.usage_percent is not None else "?"
+        click.echo(
+            f"{h.id} [{state}] {h.name} ({h.unit_id}) | đọc gần nhất: {last} | "
+            f"hôm nay: {h.items_today} | mức dùng: {usage} | API {h.api_version or '?'}"
+        )
+        if h.last_error and h.consecutive_failures:
+            click.echo(f"    lỗi: {h.last_error}")

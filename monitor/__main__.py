@@ -1,5 +1,0 @@
-"""``python -m monitor`` is ``pakn``."""
-
-from monitor.cli import main
-
-main()
