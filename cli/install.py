@@ -47,6 +47,13 @@ def config_init(path: str) -> None:
 @pass_app
 def config_check(app: App) -> None:
     """Kiểm tra tệp cấu hình và kết nối cơ sở dữ liệu."""
+    from config.settings import config_path
+
+    if config_path(app.config_path) is None:
+        raise click.ClickException(
+            "Không tìm thấy tệp cấu hình (đã tìm --config, PAKN_CONFIG và ./pakn.yaml). "
+            "Tạo tệp mẫu có chú thích bằng 'pakn config init pakn.yaml', sửa rồi chạy lại."
+        )
     settings = app.settings
     with app.engine().connect():
         pass

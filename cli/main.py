@@ -111,10 +111,25 @@ class App:
         return self._settings
 
     def models_dir(self) -> Path:
-        """Where the configured classifier models live (used by the classifier's commands)."""
+        """Where the configured classifier models live (used by the classifier's commands).
+
+        ``pakn classify`` needs no database, token or network: a configuration that fails for
+        an unrelated reason (an unset Facebook secret) must not stop it, so only the
+        ``classifier.models_dir`` line is read then, with a warning that says why.
+        """
+        from config.schema import ConfigError
         from config.settings import models_dir
 
-        return models_dir(self.settings)
+        try:
+            return models_dir(self.settings)
+        except ConfigError as exc:
+            fallback = _models_dir_line(self.config_path)
+            logging.getLogger("pakn.cli").warning(
+                "Cấu hình có lỗi không liên quan tới bộ phân loại (%s); dùng thư mục mô hình %s.",
+                exc,
+                fallback,
+            )
+            return fallback
 
     def engine(self) -> Engine:
         from storage.db import make_engine
@@ -125,6 +140,8 @@ class App:
         if self._sessions is None:
             from storage.db import require_current, session_factory, upgrade
 
+            if not migrate:
+                _require_sqlite_file(self.settings.database_url)
             engine = self.engine()
             if migrate:
                 upgrade(engine)
@@ -132,6 +149,41 @@ class App:
                 require_current(engine)
             self._sessions = session_factory(engine)
         return self._sessions
+
+
+def _models_dir_line(config_path: str | None) -> Path:
+    """``classifier.models_dir`` read straight from the YAML file, else the default directory."""
+    import yaml
+
+    from config.settings import Settings, models_dir
+    from config.settings import config_path as find_config
+
+    found = find_config(config_path)
+    try:
+        raw = yaml.safe_load(found.read_text(encoding="utf-8")) if found else None
+    except (OSError, yaml.YAMLError):
+        raw = None
+    section = raw.get("classifier") if isinstance(raw, dict) else None
+    configured = section.get("models_dir") if isinstance(section, dict) else None
+    if isinstance(configured, str) and configured and "${" not in configured:
+        return Path(configured).expanduser()
+    return models_dir(Settings())
+
+
+def _require_sqlite_file(url: str) -> None:
+    """A read-only command must not leave an empty database file in the current folder."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database or "")
+    if not path.exists():
+        raise click.ClickException(
+            f"Chưa có cơ sở dữ liệu {path.resolve()}. Lần đầu cài: tạo cấu hình bằng "
+            "'pakn config init', đặt database_url, rồi chạy 'pakn db upgrade'. Nếu đã có cơ sở "
+            "dữ liệu: chạy lệnh từ đúng thư mục hoặc chỉ rõ --config / PAKN_CONFIG."
+        )
 
 
 def user_errors() -> tuple[type[Exception], ...]:
