@@ -27,7 +27,6 @@ MAX_LIMIT = 100
 _CURSOR_PARAMS = ("after", "before")
 _PAGING_SKIP = frozenset({"after", "before", "fields", "limit", "as", "access_token"})
 _PAGING_SKIP |= {"appsecret_proof"}
-Listed = PostRecord | CommentRecord | ConversationRecord | MessageRecord
 
 
 def encode_cursor(object_id: str, inclusive: bool = False) -> str:
@@ -76,25 +75,14 @@ def _choice(params: dict[str, str], name: str, allowed: tuple[str, ...]) -> str 
     return value
 
 
-def _ranked(posts: list[PostRecord]) -> list[PostRecord]:
-    """Mostly newest activity first; busy posts float up a few places, as Facebook ranks."""
-    recent = sorted(posts, key=lambda p: (p.updated, p.seq), reverse=True)
-
-    def rank(entry: tuple[int, PostRecord]) -> tuple[float, int]:
-        position, post = entry
-        boost = min(3, len(post.comment_ids) // 8)
-        return (position - boost - (0.5 if boost else 0.0), position)
-
-    return [post for _, post in sorted(enumerate(recent), key=rank)]
-
-
-def _feed(page: PageRecord, edge: str, view: View) -> list[Listed]:
+def _feed(page: PageRecord, edge: str, view: View) -> list[PostRecord]:
+    """Newest created first, as Meta serves it: a new comment moves `updated_time` only."""
     posts = [view.world.posts[p] for p in view.world.post_ids(page.page_id)]
     if edge in ("posts", "published_posts"):
-        posts = [p for p in posts if p.by_page]
+        posts = [p for p in posts if p.by_page and p.published]
     elif edge == "visitor_posts":
         posts = [p for p in posts if not p.by_page]
-    return list(_ranked(posts))
+    return sorted(posts, key=lambda p: (p.created, p.seq), reverse=True)
 
 
 def _descendants(comment: CommentRecord, view: View) -> list[CommentRecord]:

@@ -68,7 +68,7 @@ POST_FIELDS: dict[str, Getter] = {
     "message": lambda p, v: p.message,
     "from": _post_author,
     "permalink_url": lambda p, v: f"{FB}/{p.page_id}/posts/{p.object_id}/",
-    "is_published": lambda p, v: True,
+    "is_published": lambda p, v: p.published,
     "is_hidden": lambda p, v: False,
     "status_type": _status_type,
     "attachments": _post_attachments,

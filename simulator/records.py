@@ -49,6 +49,7 @@ class PostRecord:
     updated: datetime
     attachment: Attachment
     seq: int
+    published: bool = True
     deleted: bool = False
     comment_ids: list[str] = field(default_factory=list)
 

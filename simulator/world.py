@@ -121,7 +121,9 @@ class World:
         author: Author = None,
         created_time: datetime | None = None,
         attachment: Attachment = None,
+        published: bool = True,
     ) -> str:
+        """A post on the Page's timeline; `author` None means the Page itself."""
         with self.lock:
             if page_id not in self.pages:
                 raise KeyError(f"unknown page {page_id}")
@@ -137,6 +139,7 @@ class World:
                 updated=moment,
                 attachment=attachment,
                 seq=self._next_seq(),
+                published=published,
             )
             self.posts[post.id] = post
             self.page_posts[page_id].append(post.id)

@@ -15,6 +15,7 @@ from tests.clock import Clock
 from tests.simulator.support import AN, BINH, CAM_GIANG, GraphClient, error_of, walk
 
 PAGE = CAM_GIANG[0]
+TIME = "%Y-%m-%dT%H:%M:%S+0000"
 
 
 def test_feed_lists_page_visitor_and_photo_only_posts(sim_world: World, graph: GraphClient) -> None:
@@ -31,23 +32,77 @@ def test_feed_lists_page_visitor_and_photo_only_posts(sim_world: World, graph: G
     assert all(p["is_published"] for p in posts.values())
 
 
-def test_feed_is_ranked_so_a_busy_older_post_can_precede_newer_ones(
+def _week_of_posts(world: World, clock: Clock) -> list[str]:
+    """Seven Page posts, one a day, oldest first."""
+    start = clock.now - timedelta(days=7)
+    return [
+        world.add_post(PAGE, f"thông báo ngày {i}", created_time=start + timedelta(days=i))
+        for i in range(7)
+    ]
+
+
+def test_feed_lists_posts_newest_created_first(
     sim_world: World, sim_clock: Clock, graph: GraphClient
 ) -> None:
-    start = sim_clock.now - timedelta(days=3)
-    busy = sim_world.add_post(PAGE, "Lịch cúp điện", created_time=start)
+    posts = _week_of_posts(sim_world, sim_clock)
+    body = graph.get(f"{PAGE}/feed", fields="id,created_time").json()
+    assert [p["id"] for p in body["data"]] == posts[::-1]
+    created = [p["created_time"] for p in body["data"]]
+    assert created == sorted(created, reverse=True)
+
+
+def test_a_comment_on_an_old_post_bumps_only_its_updated_time_and_never_moves_it(
+    sim_world: World, sim_clock: Clock, graph: GraphClient
+) -> None:
+    posts = _week_of_posts(sim_world, sim_clock)
+    fields = "id,created_time,updated_time"
+    before = graph.get(f"{PAGE}/feed", fields=fields).json()["data"]
     for i in range(30):
-        sim_world.add_comment(busy, AN, f"cúp hoài {i}", start + timedelta(minutes=i))
-    quiet = [
-        sim_world.add_post(PAGE, f"thông báo {i}", created_time=start + timedelta(days=1, hours=i))
-        for i in range(4)
-    ]
-    body = graph.get(f"{PAGE}/feed", fields="id,updated_time").json()
-    order = [post["id"] for post in body["data"]]
-    times = [post["updated_time"] for post in body["data"]]
-    assert set(order) == {busy, *quiet}
-    assert order.index(busy) < order.index(quiet[0])
-    assert times != sorted(times, reverse=True)
+        sim_world.add_comment(posts[0], AN, f"cúp điện hoài {i}")
+    after = graph.get(f"{PAGE}/feed", fields=fields).json()["data"]
+    assert [p["id"] for p in after] == [p["id"] for p in before]
+    pairs = zip(before, after, strict=True)
+    bumped = [(b["id"], b["updated_time"], a["updated_time"]) for b, a in pairs if b != a]
+    assert bumped == [(posts[0], before[-1]["updated_time"], sim_clock.now.strftime(TIME))]
+    assert [p["created_time"] for p in after] == [p["created_time"] for p in before]
+    updated = [p["updated_time"] for p in after]
+    assert updated != sorted(updated, reverse=True), "updated_time is not the feed's order"
+
+
+def test_feed_paging_visits_every_post_once_while_old_posts_get_comments(
+    sim_world: World, sim_clock: Clock, graph: GraphClient
+) -> None:
+    posts = _week_of_posts(sim_world, sim_clock)
+    seen: list[str] = []
+    response = graph.get(f"{PAGE}/feed", fields="id", limit=2)
+    while True:
+        body = response.json()
+        seen.extend(p["id"] for p in body["data"])
+        # Activity on the oldest post between two pages must not reorder the walk.
+        sim_world.add_comment(posts[0], BINH, "còn ai không")
+        if "next" not in body["paging"]:
+            break
+        response = graph.follow(body["paging"]["next"])
+    assert seen == posts[::-1]
+
+
+def test_feed_limit_is_at_most_100(sim_world: World, sim_clock: Clock, graph: GraphClient) -> None:
+    _week_of_posts(sim_world, sim_clock)
+    assert len(graph.get(f"{PAGE}/feed", limit=100).json()["data"]) == 7
+    response = graph.get(f"{PAGE}/feed", limit=101)
+    assert (response.status_code, error_of(response)["code"]) == (400, 100)
+    assert "100" in error_of(response)["message"]
+
+
+def test_unpublished_posts_are_in_the_feed_with_is_published_false_only(
+    sim_world: World, graph: GraphClient
+) -> None:
+    shown = sim_world.add_post(PAGE, "Lịch tiếp dân")
+    draft = sim_world.add_post(PAGE, "Bản nháp kế hoạch", published=False)
+    feed = graph.get(f"{PAGE}/feed", fields="id,is_published").json()["data"]
+    assert {p["id"]: p["is_published"] for p in feed} == {shown: True, draft: False}
+    published = graph.get(f"{PAGE}/published_posts", fields="id").json()["data"]
+    assert [p["id"] for p in published] == [shown]
 
 
 def test_field_expansion_nests_comments_with_edge_modifiers(
