@@ -133,13 +133,40 @@ class Settings:
 
 
 def expand_env(value: Any, env: Mapping[str, str], path: str = "") -> Any:
-    """Replace ``${VAR}`` in every string of a parsed YAML document."""
+    """Replace ``${VAR}`` in every string of a parsed YAML document.
+
+    Every unset variable is reported at once, so a newcomer fixes them all in one go.
+    """
+    problems: list[ConfigError] = []
+    expanded = _expand(value, env, path, problems)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConfigError(
+            f"{len(problems)} biến môi trường chưa được đặt:\n"
+            + "\n".join(f"  - {problem}" for problem in problems)
+        )
+    return expanded
+
+
+def _expand(value: Any, env: Mapping[str, str], path: str, problems: list[ConfigError]) -> Any:
     if isinstance(value, dict):
-        return {k: expand_env(v, env, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        return {
+            k: _expand(v, env, f"{path}.{k}" if path else str(k), problems)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [expand_env(v, env, f"{path}[{i}]") for i, v in enumerate(value)]
+        return [_expand(v, env, f"{path}[{i}]", problems) for i, v in enumerate(value)]
     if isinstance(value, str):
-        return _VAR.sub(lambda m: _lookup(m.group(1), env, path), value)
+
+        def lookup(match: re.Match[str]) -> str:
+            try:
+                return _lookup(match.group(1), env, path)
+            except ConfigError as exc:
+                problems.append(exc)
+                return ""
+
+        return _VAR.sub(lookup, value)
     return value
 
 
