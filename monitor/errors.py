@@ -29,6 +29,10 @@ _REASONS_VI: dict[ErrorKind, str] = {
     "cập nhật access_token",
     "permanent": "Facebook từ chối yêu cầu (thiếu quyền hoặc yêu cầu không hợp lệ)",
 }
+_MAYBE_SENT_VI = (
+    "Không rõ Facebook đã nhận hay chưa (máy chủ báo lỗi hoặc mất kết nối sau khi yêu cầu có "
+    "thể đã tới nơi); không tự gửi lại để tránh đăng hai lần. Kiểm tra trên trang Facebook"
+)
 
 
 def redact(text: str) -> str:
@@ -56,8 +60,13 @@ class GraphError(Exception):
         self.fbtrace_id = fbtrace_id
         self.http_status = http_status
         self.retry_after_seconds = retry_after_seconds
+        # A write (POST, DELETE) whose outcome is unknown: Meta may have applied it although
+        # it answered with an error or the connection broke. Never retried automatically.
         self.maybe_sent = maybe_sent
         super().__init__(self.short())
+
+    def __str__(self) -> str:
+        return self.short()  # follows maybe_sent when the client sets it after sorting
 
     @property
     def object_missing(self) -> bool:
@@ -68,10 +77,12 @@ class GraphError(Exception):
         code = f" #{self.code}" if self.code is not None else ""
         sub = f"/{self.subcode}" if self.subcode is not None else ""
         trace = f" fbtrace_id={self.fbtrace_id}" if self.fbtrace_id else ""
-        return f"{self.kind}{code}{sub}: {self.message}{trace}"
+        maybe = " (maybe sent)" if self.maybe_sent else ""
+        return f"{self.kind}{code}{sub}: {self.message}{trace}{maybe}"
 
     def reason_vi(self) -> str:
-        return f"{_REASONS_VI[self.kind]} ({self.short()})"
+        reason = _MAYBE_SENT_VI if self.maybe_sent else _REASONS_VI[self.kind]
+        return f"{reason} ({self.short()})"
 
 
 def kind_of(code: int | None, subcode: int | None, transient_flag: bool, status: int) -> ErrorKind:

@@ -5,6 +5,13 @@ rate-limit headers this client needs. What this client adds over raw requests: a
 the token in the Authorization header, appsecret_proof, errors sorted into transient / throttled
 / token / permanent, jittered retries for transient errors, usage headers handed to the rate
 governor, batch requests with per-operation tokens, and redaction of tokens everywhere.
+
+Writes (POST, DELETE) happen at most once. A 5xx, an HTML 502 or an ``is_transient`` answer to a
+write may come after Meta applied it (a 504 then a retried 200 once gave two identical public
+comments), and so may a connection that broke after the request went out. Such a write is never
+retried: it raises a GraphError with ``maybe_sent`` set, and a person checks the Page. Only a
+failure that certainly happened before anything was sent (connection refused, DNS, connect
+timeout) is retried. GETs keep retrying every transient failure.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from config.settings import GraphSettings
 from monitor.errors import ErrorKind, GraphError, classify_error, header, redact
@@ -93,7 +101,8 @@ class GraphClient:
         data: Mapping[str, Any] | None = None,
         json_body: Mapping[str, Any] | None = None,
     ) -> GraphResponse:
-        """A write (reply, message). Never retried once it may have reached Meta."""
+        """A write (reply, message). Never retried once it may have reached Meta: an error that
+        came after the request may have been sent raises a GraphError with ``maybe_sent``."""
         url = f"{self.base}/{self.settings.version}/{path.lstrip('/')}"
         return self._request(
             "POST",
@@ -119,13 +128,17 @@ class GraphClient:
             chunk_results = self._batch_once([ops[i] for i in pending], token)
             still: list[int] = []
             for index, res in zip(pending, chunk_results, strict=True):
-                if res is None or (isinstance(res, GraphError) and res.kind == "transient"):
+                transient = res is None or (isinstance(res, GraphError) and res.kind == "transient")
+                if transient and _idempotent(ops[index].method):
                     still.append(index)
                 results[index] = res
             pending = still
         out: list[GraphResponse | GraphError] = []
-        for res in results:
-            out.append(res if res is not None else GraphError("transient", message="batch op null"))
+        for op, res in zip(ops, results, strict=True):
+            # A null write operation may have run before Meta ran out of time.
+            maybe_sent = not _idempotent(op.method)
+            null = GraphError("transient", message="batch op null", maybe_sent=maybe_sent)
+            out.append(res if res is not None else null)
         return out
 
     def iterate(self, first: GraphResponse, token: str, max_pages: int) -> Iterator[GraphResponse]:
@@ -156,6 +169,7 @@ class GraphClient:
             token,
             data={"batch": json.dumps(payload), "include_headers": "true"},
             calls=len(ops),
+            idempotent=all(_idempotent(op.method) for op in ops),
         )
         body = resp.data.get("_batch")
         if not isinstance(body, list) or len(body) != len(ops):
@@ -204,9 +218,13 @@ class GraphClient:
         attempt = 0
         while True:
             try:
-                return self._send(method, url, headers, params, data, json_body, calls)
+                return self._send(
+                    method, url, headers, params, data, json_body, calls, idempotent=idempotent
+                )
             except GraphError as err:
-                retry = err.kind == "transient" and (idempotent or not err.maybe_sent)
+                # A write is retried only when no answer came back and nothing was sent.
+                unsent = err.http_status is None and not err.maybe_sent
+                retry = err.kind == "transient" and (idempotent or unsent)
                 if not retry or attempt >= self.settings.max_retries:
                     raise
                 delay = self._backoff(attempt)
@@ -223,6 +241,8 @@ class GraphClient:
         data: dict[str, Any] | None,
         json_body: Mapping[str, Any] | None,
         calls: int,
+        *,
+        idempotent: bool,
     ) -> GraphResponse:
         self.http_requests += 1
         self.calls += calls
@@ -236,37 +256,44 @@ class GraphClient:
                 headers=headers,
                 timeout=self.settings.timeout_seconds,
             )
-        except requests.ConnectionError as exc:
-            # A refused connection never reached Meta; a reset may have.
-            sent = not isinstance(exc.__context__, ConnectionRefusedError)
-            raise GraphError(
-                "transient", message=f"network: {type(exc).__name__}", maybe_sent=sent
-            ) from None
-        except requests.Timeout:
-            raise GraphError("transient", message="timeout", maybe_sent=True) from None
         except requests.RequestException as exc:
+            # Only a connection that was never made certainly sent nothing; a reset, a read
+            # timeout or a broken pipe may come after Meta received (and applied) the request.
             raise GraphError(
-                "transient", message=f"network: {type(exc).__name__}", maybe_sent=True
+                "transient",
+                message=f"network: {type(exc).__name__}",
+                maybe_sent=not _never_sent(exc) and not idempotent,
             ) from None
         self._observe(resp.headers)
-        return self._parse(resp)
+        return self._parse(resp, idempotent=idempotent)
 
-    def _parse(self, resp: requests.Response) -> GraphResponse:
+    def _parse(self, resp: requests.Response, *, idempotent: bool = True) -> GraphResponse:
         try:
             body = resp.json()
         except ValueError:
             kind: ErrorKind = (
                 "transient" if resp.status_code >= 500 or resp.status_code == 429 else "permanent"
             )
+            # An HTML page from a proxy says nothing about whether Meta applied a write.
             raise GraphError(
-                kind, http_status=resp.status_code, message=f"HTTP {resp.status_code}, not JSON"
+                kind,
+                http_status=resp.status_code,
+                message=f"HTTP {resp.status_code}, not JSON",
+                maybe_sent=not idempotent,
             ) from None
         if resp.status_code >= 400 or (isinstance(body, dict) and "error" in body):
-            raise classify_error(resp.status_code, body, resp.headers)
+            err = classify_error(resp.status_code, body, resp.headers)
+            # Meta's own refusal (token, throttled, permanent) means not applied; a transient
+            # answer (5xx, codes 1 and 2, is_transient) may come after the write was applied.
+            err.maybe_sent = not idempotent and err.kind == "transient"
+            raise err
         if isinstance(body, list):
             return GraphResponse({"_batch": body}, resp.headers)
         if not isinstance(body, dict):
-            raise GraphError("permanent", message="response is not a JSON object")
+            # A success status with an odd body: a write was most likely applied.
+            raise GraphError(
+                "permanent", message="response is not a JSON object", maybe_sent=not idempotent
+            )
         return GraphResponse(body, resp.headers)
 
     def _observe(self, headers: Mapping[str, str]) -> None:
@@ -292,3 +319,20 @@ class GraphClient:
 
 def _secret_param(name: str) -> bool:
     return name in ("access_token", "appsecret_proof")
+
+
+def _idempotent(method: str) -> bool:
+    return method.upper() in ("GET", "HEAD", "OPTIONS")
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly never left: no connection was made (refused, DNS, connect
+    timeout). requests wraps urllib3's MaxRetryError whose reason says which step failed."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return False  # the proxy may have forwarded the request before it failed
+    if not isinstance(exc, requests.ConnectionError):
+        return False
+    cause = exc.args[0] if exc.args else None
+    return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)

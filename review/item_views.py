@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from review.context import db, now, services, t, viewer
@@ -19,7 +19,7 @@ from review.filters import label
 from review.forms import AssignForm, DuplicateForm, LabelsForm, NoteForm, ReplyForm, StatusForm
 from storage.audit import record as audit
 from storage.item_context import item_context
-from storage.replies import ReplyRefusedError, create_reply, retry
+from storage.replies import ReplyRefusedError, create_reply, refused_for_good, resend, retry
 from storage.review_queue import (
     QueueError,
     add_note,
@@ -103,6 +103,7 @@ def render_item(
         duplicate_form=DuplicateForm(formdata=None),
         reply_form=reply_form,
         reply_kinds=kinds,
+        refused_for_good=refused_for_good(db(), ctx.replies),
         can_assign_others=may_assign_others(who),
         assignees=assignable_users(db(), item.unit_id) if may_assign_others(who) else [],
         departments=sorted(set(services().ingest_policy.routing.values())),
@@ -249,16 +250,38 @@ def reply(item_id: int) -> BaseResponse | tuple[str, int]:
     return back(item)
 
 
-@bp.route("/<int:item_id>/replies/<int:reply_id>/retry", methods=["POST"])
-def retry_reply(item_id: int, reply_id: int) -> BaseResponse:
-    item = load_item(item_id)
+def _reply_of(item: Item, reply_id: int) -> Reply:
     found = db().get(Reply, reply_id)
     if found is None or found.item_id != item.id:
         abort(404)
+    return found
+
+
+@bp.route("/<int:item_id>/replies/<int:reply_id>/retry", methods=["POST"])
+def retry_reply(item_id: int, reply_id: int) -> BaseResponse:
+    item = load_item(item_id)
+    found = _reply_of(item, reply_id)
     try:
         retry(db(), found, viewer().user_id, now())
     except ReplyRefusedError as exc:
         flash(str(exc), "error")
     else:
         flash(t("item.reply_retry"), "ok")
+    return back(item)
+
+
+@bp.route("/<int:item_id>/replies/<int:reply_id>/resend", methods=["POST"])
+def resend_reply(item_id: int, reply_id: int) -> BaseResponse:
+    """Send a reply left "unknown" again, once the officer says the Page does not have it."""
+    item = load_item(item_id)
+    found = _reply_of(item, reply_id)
+    if request.form.get("checked") != "yes":
+        flash(t("reply.resend_unchecked"), "error")
+        return back(item)
+    try:
+        resend(db(), found, viewer().user_id, now())
+    except ReplyRefusedError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(t("item.reply_resend"), "ok")
     return back(item)

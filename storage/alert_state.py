@@ -69,11 +69,12 @@ def close_incident(session: Session, page_id: str, opened_at: datetime) -> bool:
 
 
 def failed_replies(session: Session, failed_since: datetime) -> list[tuple[Reply, Item]]:
-    """Replies that failed for good since ``failed_since``, with their items."""
+    """Replies that failed for good, or may not have been sent ("unknown"), since
+    ``failed_since``, with their items: both need an officer."""
     rows = session.execute(
         select(Reply, Item)
         .join(Item, Item.id == Reply.item_id)
-        .where(Reply.status == "failed", Reply.updated_at >= failed_since)
+        .where(Reply.status.in_(("failed", "unknown")), Reply.updated_at >= failed_since)
         .order_by(Reply.id)
     )
     return [(reply, item) for reply, item in rows.all()]

@@ -1,5 +1,11 @@
 """Officers' replies: written by the web, claimed and sent by the daemon.
 
+Each reply is posted to Facebook at most once. The daemon claims one reply just before sending
+it (``claim``, a conditional UPDATE), and records the answer only while the claim is still its
+own (``record_*``). A reply left in ``sending`` is never claimed again: once its claim has
+expired (the daemon died mid-send) it becomes ``unknown``, like a reply whose answer was "maybe
+sent", and only an officer who checked the Page can send it again (``resend``).
+
 Messenger rules (README, "Replies"): a standard reply within 24 h of the citizen's last
 message; a human agent's reply (tag HUMAN_AGENT) up to 7 days; a private reply to a comment
 once, within 7 days of the comment. Outside those windows the web refuses with a clear message.
@@ -7,6 +13,8 @@ once, within 7 days of the comment. Outside those windows the web refuses with a
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.audit import record as audit
-from storage.tables import REPLY_KINDS, Conversation, Item, Reply
+from storage.tables import REPLY_KINDS, AuditEntry, Conversation, Item, Reply
 
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
@@ -119,7 +127,7 @@ def create_reply(
             select(Reply.id).where(
                 Reply.item_id == item.id,
                 Reply.kind == "private_reply",
-                Reply.status.in_(("pending", "sending", "sent")),
+                Reply.status.in_(("pending", "sending", "sent", "unknown")),
             )
         )
         if done is not None:
@@ -144,37 +152,134 @@ def create_reply(
     return reply
 
 
-def claim_due(
-    session: Session, owner: str, now: datetime, lease: timedelta, limit: int = 20
-) -> list[int]:
-    """Claim pending replies with a conditional UPDATE each, so two daemons never send one twice."""
-    ids = session.scalars(
-        select(Reply.id)
+def due(session: Session, now: datetime, limit: int = 20) -> list[int]:
+    """Pending replies whose time has come, oldest first. Listing claims nothing."""
+    return list(
+        session.scalars(
+            select(Reply.id)
+            .where(
+                Reply.status == "pending",
+                or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now),
+            )
+            .order_by(Reply.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim(
+    session: Session, reply_id: int, owner: str, now: datetime, lease: timedelta
+) -> Reply | None:
+    """Take one pending reply for sending (conditional UPDATE); None when another daemon did.
+
+    Only ``pending`` is claimed: a reply in ``sending`` may already be on Facebook.
+    """
+    result = session.execute(
+        update(Reply)
         .where(
-            or_(
-                Reply.status == "pending", (Reply.status == "sending") & (Reply.claimed_until < now)
-            ),
+            Reply.id == reply_id,
+            Reply.status == "pending",
             or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now),
         )
-        .order_by(Reply.id)
-        .limit(limit)
-    ).all()
-    claimed = []
+        .values(status="sending", claimed_by=owner, claimed_until=now + lease, updated_at=now)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return None
+    return session.get(Reply, reply_id)
+
+
+def expire_stale(session: Session, now: datetime, reason: str) -> list[Reply]:
+    """Replies whose sender's claim expired while ``sending`` become ``unknown`` (audited).
+
+    The sender may have died after Facebook accepted the reply and before it wrote that down,
+    so sending again could post the answer twice. ``claimed_by`` stays: should that sender
+    still come back with Facebook's answer, it may record it (``record_*``).
+    """
+    stale = or_(Reply.claimed_until.is_(None), Reply.claimed_until < now)
+    ids = session.scalars(select(Reply.id).where(Reply.status == "sending", stale)).all()
+    expired = []
     for reply_id in ids:
         result = session.execute(
             update(Reply)
-            .where(
-                Reply.id == reply_id,
-                or_(
-                    Reply.status == "pending",
-                    (Reply.status == "sending") & (Reply.claimed_until < now),
-                ),
-            )
-            .values(status="sending", claimed_by=owner, claimed_until=now + lease, updated_at=now)
+            .where(Reply.id == reply_id, Reply.status == "sending", stale)
+            .values(status="unknown", error=reason, attempts=Reply.attempts + 1, updated_at=now)
         )
-        if getattr(result, "rowcount", 0) == 1:
-            claimed.append(reply_id)
-    return claimed
+        reply = session.get(Reply, reply_id) if getattr(result, "rowcount", 0) == 1 else None
+        if reply is not None:
+            session.refresh(reply)
+            _audit_unknown(session, reply, reason, now)
+            expired.append(reply)
+    return expired
+
+
+def _still_ours(session: Session, reply_id: int, owner: str, now: datetime) -> Reply | None:
+    """End our claim (conditional UPDATE); None when it is no longer ours to record.
+
+    ``unknown`` with our name is still ours: the claim expired while we waited for Facebook,
+    and its answer is better than not knowing. Once an officer resent the reply, or another
+    daemon claimed it, the row is theirs and our answer only goes to the log.
+    """
+    result = session.execute(
+        update(Reply)
+        .where(
+            Reply.id == reply_id,
+            Reply.claimed_by == owner,
+            Reply.status.in_(("sending", "unknown")),
+        )
+        .values(claimed_by=None, claimed_until=None, updated_at=now)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return None
+    reply = session.get(Reply, reply_id)
+    if reply is not None:
+        session.refresh(reply)
+    return reply
+
+
+def record_sent(
+    session: Session, reply_id: int, owner: str, graph_id: str | None, now: datetime
+) -> bool:
+    """Facebook accepted the reply; False (nothing written) when the claim was lost."""
+    reply = _still_ours(session, reply_id, owner, now)
+    if reply is None:
+        return False
+    mark_sent(session, reply, graph_id, now)
+    return True
+
+
+def record_failed(
+    session: Session,
+    reply_id: int,
+    owner: str,
+    reason: str,
+    now: datetime,
+    *,
+    retry_at: datetime | None = None,
+    permanent: bool = False,
+) -> bool:
+    """Facebook certainly did not post it; False (nothing written) when the claim was lost."""
+    reply = _still_ours(session, reply_id, owner, now)
+    if reply is None:
+        return False
+    mark_failed(session, reply, reason, now, retry_at=retry_at, permanent=permanent)
+    return True
+
+
+def record_unknown(session: Session, reply_id: int, owner: str, reason: str, now: datetime) -> bool:
+    """Facebook may have posted it ("maybe sent"); False when the claim was lost."""
+    reply = _still_ours(session, reply_id, owner, now)
+    if reply is None:
+        return False
+    if reply.status != "unknown":  # already counted when the expired claim made it unknown
+        reply.attempts += 1
+    reply.status, reply.error, reply.updated_at = "unknown", reason, now
+    _audit_unknown(session, reply, reason, now)
+    return True
+
+
+def _audit_unknown(session: Session, reply: Reply, reason: str, now: datetime) -> None:
+    after = {"reply_id": reply.id, "reason": reason}
+    audit(session, None, "reply_unknown", reply.item_id, None, after, now)
 
 
 def mark_sent(session: Session, reply: Reply, graph_id: str | None, now: datetime) -> None:
@@ -206,30 +311,95 @@ def mark_sent(session: Session, reply: Reply, graph_id: str | None, now: datetim
 
 
 def mark_failed(
-    session: Session, reply: Reply, reason: str, now: datetime, *, retry_at: datetime | None = None
+    session: Session,
+    reply: Reply,
+    reason: str,
+    now: datetime,
+    *,
+    retry_at: datetime | None = None,
+    permanent: bool = False,
 ) -> None:
-    """Failed for good (retry_at None) or back to pending for a later attempt."""
+    """Failed (retry_at None) or back to pending for a later attempt; the reply must be ours.
+
+    ``permanent``: Facebook refused this very request for good, so sending it again as it is
+    cannot help (the officer writes a new reply instead); the audit entry remembers it.
+    """
     reply.attempts += 1
     reply.error, reply.updated_at = reason, now
     reply.claimed_by, reply.claimed_until = None, None
     if retry_at is None:
         reply.status = "failed"
-        audit(
-            session,
-            None,
-            "reply_failed",
-            reply.item_id,
-            None,
-            {"reply_id": reply.id, "reason": reason},
-            now,
-        )
+        after: dict[str, Any] = {"reply_id": reply.id, "reason": reason}
+        if permanent:
+            after["permanent"] = True
+        audit(session, None, "reply_failed", reply.item_id, None, after, now)
     else:
         reply.status, reply.next_attempt_at = "pending", retry_at
 
 
 def retry(session: Session, reply: Reply, user_id: int | None, now: datetime) -> None:
-    """An officer asks to try a failed reply again."""
+    """An officer asks to try a failed reply again (one Facebook certainly did not post)."""
     if reply.status != "failed":
         raise ReplyRefusedError("Chỉ gửi lại được trả lời đang ở trạng thái thất bại.")
-    reply.status, reply.next_attempt_at, reply.updated_at = "pending", now, now
+    if reply.id in refused_for_good(session, [reply]):
+        raise ReplyRefusedError(
+            "Facebook đã từ chối hẳn trả lời này nên gửi lại y nguyên cũng bị từ chối. "
+            "Đọc lý do, sửa nội dung hoặc chọn cách trả lời khác rồi viết một trả lời mới."
+        )
+    _requeue(session, reply, "failed", now)
     audit(session, user_id, "reply_retry", reply.item_id, None, {"reply_id": reply.id}, now)
+
+
+def resend(session: Session, reply: Reply, user_id: int | None, now: datetime) -> None:
+    """An officer checked the Page, did not find a reply left ``unknown``, and sends it again.
+
+    Deliberate and audited: if Facebook did post it after all, the citizen gets it twice.
+    """
+    if reply.status != "unknown":
+        raise ReplyRefusedError(
+            "Chỉ gửi lại theo cách này được trả lời đang ở trạng thái không rõ đã gửi chưa."
+        )
+    _requeue(session, reply, "unknown", now)
+    after = {"reply_id": reply.id, "checked_page": True}
+    audit(session, user_id, "reply_resend_checked", reply.item_id, None, after, now)
+
+
+def _requeue(session: Session, reply: Reply, expected: str, now: datetime) -> None:
+    """Back to pending with a conditional UPDATE: the daemon may record a late answer at the
+    same moment, and its "sent" must not be turned back into another send. Clearing
+    ``claimed_by`` means a late answer to the earlier request no longer overwrites the row."""
+    result = session.execute(
+        update(Reply)
+        .where(Reply.id == reply.id, Reply.status == expected)
+        .values(
+            status="pending",
+            next_attempt_at=now,
+            updated_at=now,
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise ReplyRefusedError(
+            "Trả lời vừa đổi trạng thái (chương trình nền vừa ghi kết quả). "
+            "Tải lại trang để xem trạng thái mới trước khi gửi lại."
+        )
+    session.refresh(reply)
+
+
+def refused_for_good(session: Session, replies: Sequence[Reply]) -> set[int]:
+    """Ids of the failed replies whose last failure Facebook meant for good (no resend)."""
+    failed = {r.id: r.item_id for r in replies if r.status == "failed"}
+    if not failed:
+        return set()
+    rows = session.scalars(
+        select(AuditEntry.after)
+        .where(AuditEntry.action == "reply_failed", AuditEntry.item_id.in_(set(failed.values())))
+        .order_by(AuditEntry.id)
+    )
+    last: dict[int, bool] = {}
+    for raw in rows:
+        after = json.loads(raw) if raw else {}
+        if isinstance(after, dict) and after.get("reply_id") in failed:
+            last[after["reply_id"]] = bool(after.get("permanent"))
+    return {reply_id for reply_id, permanent in last.items() if permanent}

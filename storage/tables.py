@@ -52,7 +52,10 @@ _OPEN_ITEMS_SQL = (
 )
 ROLES = ("officer", "leader", "admin")
 REPLY_KINDS = ("public_comment", "private_reply", "messenger")
-REPLY_STATES = ("pending", "sending", "sent", "failed", "cancelled")
+# "unknown": Facebook may or may not have posted it (the sender died mid-send, or the answer
+# to the POST was an error that can come after the write was applied); an officer checks the
+# Page before sending it again. Plain strings in a String(12) column: no migration needed.
+REPLY_STATES = ("pending", "sending", "sent", "failed", "unknown", "cancelled")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

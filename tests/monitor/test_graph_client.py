@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 import responses
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    MaxRetryError,
+    NameResolutionError,
+    ProtocolError,
+)
 
 from config.schema import Secret
 from config.settings import GraphSettings
@@ -125,14 +133,127 @@ def test_retries_stop_after_the_configured_number() -> None:
     assert len(responses.calls) == 3
 
 
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.ConnectionError("reset"),
+        requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError())),
+        requests.ReadTimeout("read timed out"),
+    ],
+    ids=["reset", "aborted", "read-timeout"],
+)
 @responses.activate
-def test_a_write_that_may_have_reached_meta_is_never_retried() -> None:
-    responses.post(f"{BASE}/v25.0/c1/comments", body=requests.ConnectionError("reset"))
-    c, _ = client()
+def test_a_write_whose_connection_broke_after_sending_is_never_retried(
+    failure: Exception,
+) -> None:
+    responses.post(f"{BASE}/v25.0/c1/comments", body=failure)
+    responses.post(f"{BASE}/v25.0/c1/comments", json={"id": "c1_2"})
+    c, slept = client()
     with pytest.raises(GraphError) as info:
         c.post("c1/comments", TOKEN, data={"message": "Xã đã tiếp nhận"})
     assert info.value.maybe_sent
+    assert "maybe sent" in str(info.value)
     assert len(responses.calls) == 1
+    assert slept == []
+
+
+def _answer(kind: str) -> dict[str, Any]:
+    """Answers that may come after Meta applied the write (a gateway timed out waiting)."""
+    html = "<html><body>Bad Gateway</body></html>"
+    return {
+        "500-is-transient": {"status": 500, "json": error_body(2, transient=True)},
+        "500-code-1": {"status": 500, "json": error_body(1, subcode=99)},
+        "400-is-transient": {"status": 400, "json": error_body(100, transient=True)},
+        "502-html": {"status": 502, "body": html, "content_type": "text/html"},
+        "504-empty": {"status": 504, "body": ""},
+        "200-not-json": {"status": 200, "body": "<html>ok</html>", "content_type": "text/html"},
+    }[kind]
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["500-is-transient", "500-code-1", "400-is-transient", "502-html", "504-empty", "200-not-json"],
+)
+@responses.activate
+def test_a_write_answered_with_an_error_that_may_follow_success_is_not_retried(kind: str) -> None:
+    # Once a 504 then a retried 200 gave two identical public comments: the 504 came after
+    # Meta had posted the first one.
+    url = f"{BASE}/v25.0/c1/comments"
+    responses.post(url, **_answer(kind))
+    responses.post(url, json={"id": "c1_2"})
+    c, slept = client()
+    with pytest.raises(GraphError) as info:
+        c.post("c1/comments", TOKEN, data={"message": "Xã đã tiếp nhận"})
+    assert info.value.maybe_sent
+    assert "maybe sent" in str(info.value)
+    assert "Không rõ Facebook đã nhận hay chưa" in info.value.reason_vi()
+    assert len(responses.calls) == 1
+    assert slept == []
+
+
+@pytest.mark.parametrize(("code", "subcode"), [(190, 460), (100, 33), (368, None), (4, None)])
+@responses.activate
+def test_a_write_meta_refused_is_not_retried_and_certainly_not_sent(
+    code: int, subcode: int | None
+) -> None:
+    responses.post(f"{BASE}/v25.0/c1/comments", status=400, json=error_body(code, subcode))
+    c, slept = client()
+    with pytest.raises(GraphError) as info:
+        c.post("c1/comments", TOKEN, data={"message": "Xã đã tiếp nhận"})
+    assert not info.value.maybe_sent
+    assert len(responses.calls) == 1
+    assert slept == []
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_write_to_a_refused_connection_is_retried_because_nothing_was_sent() -> None:
+    settings = GraphSettings(base_url=f"http://127.0.0.1:{_closed_port()}", max_retries=2)
+    slept: list[float] = []
+    c = GraphClient(settings, sleep=slept.append)
+    with pytest.raises(GraphError) as info:
+        c.post("c1/comments", TOKEN, data={"message": "Xã đã tiếp nhận"})
+    assert not info.value.maybe_sent
+    assert info.value.kind == "transient"
+    assert c.http_requests == 3
+    assert len(slept) == 2
+
+
+def _never_connected(which: str) -> Exception:
+    url = f"{BASE}/v25.0/c1/comments"
+    if which == "dns":
+        gai = socket.gaierror(-2, "Name or service not known")
+        reason: Exception = NameResolutionError("graph.example.test", None, gai)  # type: ignore[arg-type]
+        return requests.ConnectionError(MaxRetryError(None, url, reason))  # type: ignore[arg-type]
+    reason = ConnectTimeoutError(None, "connect timed out")
+    return requests.ConnectTimeout(MaxRetryError(None, url, reason))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("which", ["dns", "connect-timeout"])
+@responses.activate
+def test_a_write_that_never_connected_is_retried_and_sent_once(which: str) -> None:
+    url = f"{BASE}/v25.0/c1/comments"
+    responses.post(url, body=_never_connected(which))
+    responses.post(url, json={"id": "c1_2"})
+    c, slept = client()
+    assert c.post("c1/comments", TOKEN, data={"message": "Xã đã tiếp nhận"}).data == {"id": "c1_2"}
+    assert len(responses.calls) == 2
+    assert len(slept) == 1
+
+
+@responses.activate
+def test_reads_still_retry_a_broken_connection_and_a_504() -> None:
+    url = f"{BASE}/v25.0/x"
+    responses.get(url, body=requests.ConnectionError("reset"))
+    responses.get(url, status=504, body="")
+    responses.get(url, json={"id": "x"})
+    c, slept = client()
+    assert c.get("x", TOKEN).data == {"id": "x"}
+    assert len(slept) == 2
 
 
 @responses.activate

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 import pytest
+import requests
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.daemon import Daemon
-from monitor.replies import ReplySender
+from monitor.graph import GraphClient, GraphResponse
+from monitor.replies import LEASE, ReplySender
 from simulator import GraphSimulator, World
-from storage import replies
+from storage import alert_state, replies
 from storage.tables import AuditEntry, Item, Reply
 from tests.monitor.harness import PAGES, make_daemon, settings_for
 
@@ -24,8 +32,9 @@ def daemon(sim: GraphSimulator, sessions: sessionmaker[Session], clock: object) 
     return make_daemon(settings_for(sim.base_url, "unused"), sessions, clock=clock)
 
 
-def sender(daemon: Daemon, owner: str = "test") -> ReplySender:
-    return ReplySender(daemon.settings, daemon.sessions, daemon.client, daemon.clock, owner)
+def sender(daemon: Daemon, owner: str = "test", client: GraphClient | None = None) -> ReplySender:
+    client = client or daemon.client
+    return ReplySender(daemon.settings, daemon.sessions, client, daemon.clock, owner)
 
 
 def item_for(sessions: sessionmaker[Session], external_id: str) -> Item:
@@ -115,6 +124,8 @@ def test_a_window_that_closes_while_a_reply_waits_fails_it_with_the_reason(
     assert row.status == "failed"
     assert "quá 7 ngày" in (row.error or "")
     assert not [e for e in world.sent_by_page(CAM) if e["kind"] == "message"]
+    with sessions.begin() as session, pytest.raises(replies.ReplyRefusedError, match="từ chối hẳn"):
+        replies.retry(session, session.get(Reply, reply_id), None, clock())  # type: ignore[arg-type, operator]
 
 
 def test_only_one_private_reply_per_comment(
@@ -170,28 +181,262 @@ def test_a_send_whose_answer_was_lost_is_not_sent_again(
     sender(daemon).send_due()
     sim.faults.clear()
     row = reply_row(sessions, reply_id)
-    assert row.status == "failed"
+    assert row.status == "unknown"
     assert "Kiểm tra trên trang" in (row.error or "")
     assert sender(daemon).send_due() == 0
+    assert posts_to(sim, comment) == 1
 
 
 def test_two_daemons_claiming_at_once_send_each_reply_once(
-    world: World, daemon: Daemon, sessions: sessionmaker[Session], clock: object
+    world: World, daemon: Daemon, sessions: sessionmaker[Session], clock: Any
 ) -> None:
     post = world.add_post(CAM, message="Thông báo")
     comments = [world.add_comment(post, author=CITIZEN, message=f"câu hỏi {n}") for n in range(3)]
     daemon.poll_cycle()
     for comment in comments:
-        queue_reply(sessions, comment, "public_comment", "Đã tiếp nhận", clock())  # type: ignore[operator]
+        queue_reply(sessions, comment, "public_comment", "Đã tiếp nhận", clock())
     with sessions.begin() as session:
-        first = replies.claim_due(session, "daemon-a", clock(), timedelta(minutes=5))  # type: ignore[arg-type]
-    with sessions.begin() as session:
-        second = replies.claim_due(session, "daemon-b", clock(), timedelta(minutes=5))  # type: ignore[arg-type]
-    assert len(first) == 3
-    assert second == []
+        due = replies.due(session, clock())
+    claims: dict[str, list[int]] = {}
+    for owner in ("daemon-a", "daemon-b"):
+        with sessions.begin() as session:
+            claims[owner] = [
+                r for r in due if replies.claim(session, r, owner, clock(), LEASE) is not None
+            ]
+    assert len(claims["daemon-a"]) == 3
+    assert claims["daemon-b"] == []
 
 
 def _stored(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
     with sessions.begin() as session:
         rows = session.execute(select(Item.source, Item.external_id).where(Item.by_page.is_(False)))
         return [(s, e) for s, e in rows]
+
+
+# -- at most once -----------------------------------------------------------------------------
+
+
+class Killed(BaseException):
+    """SIGKILL at this point: nothing after it runs, no except clause sees it."""
+
+
+def posts_to(sim: GraphSimulator, comment: str) -> int:
+    """POSTs that reached the Graph server for a reply under ``comment``."""
+    return int(sim.stats.snapshot()["requests_by_path"].get(f"/{comment}/comments", 0))
+
+
+def public_replies(world: World, comment: str) -> list[dict[str, Any]]:
+    return [e for e in world.sent_by_page(CAM) if e["kind"] == "comment" and e["target"] == comment]
+
+
+def actions(sessions: sessionmaker[Session], reply_id: int) -> list[tuple[str, int | None]]:
+    with sessions.begin() as session:
+        rows = session.execute(
+            select(AuditEntry.action, AuditEntry.user_id, AuditEntry.after).order_by(AuditEntry.id)
+        ).all()
+    return [
+        (action, user)
+        for action, user, after in rows
+        if after and json.loads(after).get("reply_id") == reply_id
+    ]
+
+
+@pytest.fixture
+def asked(world: World, daemon: Daemon, sessions: sessionmaker[Session], clock: Any) -> Any:
+    """A citizen's comment, polled, with the officer's public reply queued: (comment, reply)."""
+    post = world.add_post(CAM, message="Thông báo lịch cắt điện")
+    comment = world.add_comment(post, author=CITIZEN, message="thôn 4 mất điện cả ngày rồi")
+    daemon.poll_cycle()
+    reply_id = queue_reply(sessions, comment, "public_comment", "Điện lực đang sửa ạ", clock())
+    return comment, reply_id
+
+
+@contextmanager
+def after_the_post(client: GraphClient, then: Callable[[], None]) -> Iterator[None]:
+    """Run ``then`` once the real POST has been answered, before the sender sees the answer."""
+    real = client.post
+
+    def post(*args: Any, **kwargs: Any) -> GraphResponse:
+        answer = real(*args, **kwargs)
+        then()
+        return answer
+
+    client.post = post  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        client.post = real  # type: ignore[method-assign]
+
+
+def test_a_sender_killed_between_the_post_and_recording_it_never_posts_it_again(
+    world: World,
+    daemon: Daemon,
+    sim: GraphSimulator,
+    sessions: sessionmaker[Session],
+    clock: Any,
+    asked: tuple[str, int],
+) -> None:
+    comment, reply_id = asked
+
+    def kill() -> None:
+        raise Killed
+
+    with after_the_post(daemon.client, kill), pytest.raises(Killed):
+        sender(daemon, "daemon-a").send_due()
+    assert len(public_replies(world, comment)) == 1  # Meta has it; our database does not
+    other = sender(daemon, "daemon-b", GraphClient(daemon.settings.graph))
+    assert other.send_due() == 0  # the lease still runs: still "sending"
+    assert reply_row(sessions, reply_id).status == "sending"
+
+    clock.advance(minutes=LEASE.total_seconds() / 60 + 1)
+    assert other.send_due() == 0
+    assert other.send_due() == 0
+    row = reply_row(sessions, reply_id)
+    assert row.status == "unknown"
+    assert "Kiểm tra trên trang Facebook" in (row.error or "")
+    assert len(public_replies(world, comment)) == 1
+    assert posts_to(sim, comment) == 1
+    assert ("reply_unknown", None) in actions(sessions, reply_id)
+    with sessions.begin() as session:  # the officers hear of it like of a failed reply
+        alerted = alert_state.failed_replies(session, clock() - timedelta(hours=1))
+        assert [reply.id for reply, _item in alerted] == [reply_id]
+
+
+class AnswerAfterApplying(HTTPAdapter):
+    """The write reaches the Graph server and is applied; the client gets an error anyway,
+    as from a gateway that gave up waiting (504) or Meta's own transient error."""
+
+    def __init__(self, status: int, body: dict[str, Any] | None) -> None:
+        super().__init__()
+        self.status, self.body = status, body
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        real = super().send(request, **kwargs)
+        if request.method != "POST":
+            return real
+        fake = requests.Response()
+        fake.status_code, fake.request, fake.url = self.status, request, request.url or ""
+        fake._content = json.dumps(self.body).encode() if self.body is not None else b""
+        kind = "application/json" if self.body is not None else "text/html"
+        fake.headers = CaseInsensitiveDict({"Content-Type": kind})
+        return fake
+
+
+IS_TRANSIENT = {"error": {"message": "retry later", "code": 2, "is_transient": True}}
+
+
+@pytest.mark.parametrize(
+    ("fault", "applied"),
+    [
+        ({"http_500_rate": 1.0}, False),  # 500 with is_transient, before applying
+        ({"html_502_rate": 1.0}, False),  # a proxy's HTML 502
+        (AnswerAfterApplying(504, None), True),  # 504, and yet the comment is on the Page
+        (AnswerAfterApplying(500, IS_TRANSIENT), True),  # is_transient after applying
+    ],
+    ids=["500-is-transient", "502-html", "504-after-applying", "is-transient-after-applying"],
+)
+def test_a_post_answered_with_a_server_error_is_sent_once_and_shows_as_unknown(
+    world: World,
+    daemon: Daemon,
+    sim: GraphSimulator,
+    sessions: sessionmaker[Session],
+    clock: Any,
+    asked: tuple[str, int],
+    fault: dict[str, float] | HTTPAdapter,
+    applied: bool,
+) -> None:
+    comment, reply_id = asked
+    if isinstance(fault, HTTPAdapter):
+        daemon.client.http.mount(sim.base_url, fault)
+    else:
+        sim.faults.set(**fault)
+    assert sender(daemon).send_due() == 0
+    sim.faults.clear()
+    daemon.client.http.mount(sim.base_url, HTTPAdapter())
+    clock.advance(hours=1)
+    assert sender(daemon).send_due() == 0
+    assert posts_to(sim, comment) == 1
+    assert len(public_replies(world, comment)) == (1 if applied else 0)
+    row = reply_row(sessions, reply_id)
+    assert row.status == "unknown"
+    assert "Không rõ Facebook đã nhận hay chưa" in (row.error or "")
+
+
+def test_an_officers_resend_of_an_unknown_reply_posts_it_exactly_once_more(
+    world: World,
+    daemon: Daemon,
+    sim: GraphSimulator,
+    sessions: sessionmaker[Session],
+    clock: Any,
+    asked: tuple[str, int],
+) -> None:
+    comment, reply_id = asked
+    sim.faults.set(html_502_rate=1.0)
+    sender(daemon).send_due()
+    sim.faults.clear()
+    assert public_replies(world, comment) == []  # the officer looked: not on the Page
+    with sessions.begin() as session:
+        replies.resend(session, session.get(Reply, reply_id), None, clock())  # type: ignore[arg-type]
+    other = sender(daemon, "daemon-b", GraphClient(daemon.settings.graph))
+    assert sender(daemon).send_due() + other.send_due() == 1
+    assert sender(daemon).send_due() + other.send_due() == 0
+    assert [e["message"] for e in public_replies(world, comment)] == ["Điện lực đang sửa ạ"]
+    assert posts_to(sim, comment) == 2
+    row = reply_row(sessions, reply_id)
+    assert row.status == "sent" and row.graph_id == public_replies(world, comment)[0]["id"]
+    assert ("reply_resend_checked", None) in actions(sessions, reply_id)
+    with sessions.begin() as session, pytest.raises(replies.ReplyRefusedError):
+        replies.resend(session, session.get(Reply, reply_id), None, clock())  # type: ignore[arg-type]
+
+
+def test_a_claim_lost_to_another_daemon_does_not_overwrite_its_result(
+    world: World,
+    daemon: Daemon,
+    sessions: sessionmaker[Session],
+    clock: Any,
+    asked: tuple[str, int],
+) -> None:
+    comment, reply_id = asked
+    other = sender(daemon, "daemon-b", GraphClient(daemon.settings.graph))
+
+    def meanwhile() -> None:
+        # Daemon A's answer is late: its claim expires, B marks the reply unknown, the
+        # officer finds nothing on the Page yet and resends it, B sends and records it.
+        clock.advance(minutes=LEASE.total_seconds() / 60 + 1)
+        assert other.send_due() == 0
+        assert reply_row(sessions, reply_id).status == "unknown"
+        with sessions.begin() as session:
+            replies.resend(session, session.get(Reply, reply_id), None, clock())  # type: ignore[arg-type]
+        assert other.send_due() == 1
+
+    with after_the_post(daemon.client, meanwhile):
+        assert sender(daemon, "daemon-a").send_due() == 0
+    first, second = public_replies(world, comment)  # the officer chose to resend
+    row = reply_row(sessions, reply_id)
+    assert row.status == "sent"
+    assert row.graph_id == second["id"] != first["id"]
+    assert row.claimed_by is None
+    sent = [a for a, _ in actions(sessions, reply_id) if a == "reply_sent"]
+    assert sent == ["reply_sent"]
+
+
+def test_a_late_answer_from_the_claim_owner_settles_an_unknown_reply(
+    world: World,
+    daemon: Daemon,
+    sessions: sessionmaker[Session],
+    clock: Any,
+    asked: tuple[str, int],
+) -> None:
+    comment, reply_id = asked
+    other = sender(daemon, "daemon-b", GraphClient(daemon.settings.graph))
+
+    def slow() -> None:
+        clock.advance(minutes=LEASE.total_seconds() / 60 + 1)
+        other.send_due()  # nobody touched it since: B only marks it unknown
+
+    with after_the_post(daemon.client, slow):
+        assert sender(daemon, "daemon-a").send_due() == 1
+    row = reply_row(sessions, reply_id)
+    assert row.status == "sent"
+    assert row.graph_id == public_replies(world, comment)[0]["id"]
+    assert len(public_replies(world, comment)) == 1
