@@ -27,8 +27,8 @@ ALLOWED: dict[str, set[str]] = {
     "simulator": set(),
     "cli": set(PACKAGES),
 }
-# Outside storage, SQLAlchemy appears only as the types a caller passes around.
-SQLALCHEMY_TYPES = {"Session", "sessionmaker", "Engine"}
+# Outside storage, SQLAlchemy appears only as the types a caller passes around (and a URL parser).
+SQLALCHEMY_TYPES = {"Session", "sessionmaker", "Engine", "make_url"}
 
 
 def _imports(path: Path) -> list[tuple[str, list[str], int]]:
@@ -109,3 +109,22 @@ def test_every_lazy_command_is_listed_with_its_own_short_help() -> None:
         command = load_command(spec)
         assert command.name == name, spec
         assert command.get_short_help_str(limit=200) == short_help, name
+
+
+def test_the_readme_layout_names_every_top_level_folder_and_nothing_else() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```", 2)[1]
+    named = set()
+    for line in block.splitlines():
+        named |= {word.rstrip("/:") for word in line.split() if word.endswith(("/", "/:"))}
+    on_disk = {
+        p.name
+        for p in ROOT.iterdir()
+        if p.is_dir()
+        and not p.name.startswith(".")
+        and not p.name.endswith(".egg-info")
+        and p.name not in ("build", "dist", "pakn-data")
+    }
+    assert named == on_disk
+    assert (ROOT / "docs" / "architecture.md").is_file()
