@@ -4,8 +4,9 @@ Used by the tests, the benchmarks and `pakn demo`; the daemon's Graph client tal
 through its configurable base URL.
 """
 
+from simulator.behaviour import Behaviour
 from simulator.faults import Faults
 from simulator.server import GraphSimulator
 from simulator.world import World
 
-__all__ = ["Faults", "GraphSimulator", "World"]
+__all__ = ["Behaviour", "Faults", "GraphSimulator", "World"]

@@ -97,7 +97,7 @@ def _descendants(comment: CommentRecord, view: View) -> list[CommentRecord]:
 
 def _comments(record: PostRecord | CommentRecord, params: dict[str, str], view: View) -> list[Any]:
     stream = _choice(params, "filter", ("toplevel", "stream")) == "stream"
-    order = _choice(params, "order", ("chronological", "reverse_chronological", "ranked"))
+    order = _served_order(params, view)
     if isinstance(record, PostRecord):
         items = [view.world.comments[c] for c in record.comment_ids]
         if not stream:
@@ -108,6 +108,21 @@ def _comments(record: PostRecord | CommentRecord, params: dict[str, str], view: 
         items = [view.world.comments[c] for c in record.reply_ids]
     items = sorted((c for c in items if not c.deleted), key=lambda c: (c.created, c.seq))
     return items[::-1] if order == "reverse_chronological" else items
+
+
+def _served_order(params: dict[str, str], view: View) -> str:
+    """The order a comments listing is served in, as `summary.order` reports it.
+
+    `filter=stream` is chronological whatever `order` says (Meta's reference and a captured
+    stream agree), unless the world's behaviour switch honours `order`. Top-level comments
+    follow `order`; without it Meta says "ranked", which here is oldest first.
+    """
+    order = _choice(params, "order", ("chronological", "reverse_chronological", "ranked"))
+    if params.get("filter") == "stream" and not view.world.behaviour.stream_honours_order:
+        return "chronological"
+    if order is None:
+        return "chronological" if params.get("filter") == "stream" else "ranked"
+    return order
 
 
 def _conversations(page: PageRecord, params: dict[str, str], view: View) -> list[Any]:
@@ -183,7 +198,7 @@ def list_edge(
     if not has_edge(record, edge):
         raise nonexisting_field(edge, node_type(record))
     items = _candidates(record, edge, params, view)
-    total = len(items)
+    everything = items
     # Conversations have no time paging (Meta's docs say so); other edges filter on creation.
     for name, keep in (("since", True), ("until", False)):
         if name in params and edge != "conversations":
@@ -210,14 +225,13 @@ def list_edge(
             paging["next"] = _link(record, edge, params, view, after=last)
         result["paging"] = paging
     if params.get("summary", "false").lower() not in ("false", "0", ""):
-        result["summary"] = _summary(params, total)
+        result["summary"] = _summary(params, everything, view)
     if empty_page is None and not page and "summary" not in result:
         return None
     return result
 
 
-def _summary(params: dict[str, str], total: int) -> dict[str, Any]:
-    order = params.get("order") or (
-        "chronological" if params.get("filter") == "stream" else "ranked"
-    )
-    return {"order": order, "total_count": total, "can_comment": True}
+def _summary(params: dict[str, str], items: list[Any], view: View) -> dict[str, Any]:
+    # Hidden (and deleted) comments are not counted, though hidden ones are still listed.
+    total = sum(not getattr(item, "hidden", False) for item in items)
+    return {"order": _served_order(params, view), "total_count": total, "can_comment": True}

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from simulator.behaviour import Behaviour
 from simulator.budget import UsageMeter
 from simulator.records import (
     Attachment,
@@ -41,10 +42,15 @@ def _person(author: Author) -> Person | None:
 
 class World:
     def __init__(
-        self, clock: Clock | None = None, seed: int = 1, app_secret: str | None = None
+        self,
+        clock: Clock | None = None,
+        seed: int = 1,
+        app_secret: str | None = None,
+        behaviour: Behaviour | None = None,
     ) -> None:
         self.clock: Clock = clock or _utc_now
         self.app_secret = app_secret
+        self.behaviour = behaviour or Behaviour()
         self.lock = threading.RLock()
         self.meter = UsageMeter()
         self._rng = random.Random(seed)
@@ -179,8 +185,9 @@ class World:
             post.comment_ids.append(comment_id)
             if parent is not None:
                 parent.reply_ids.append(comment_id)
-            # The post's updated_time moves when anyone comments or replies on it.
-            post.updated = max(post.updated, moment)
+            # A comment moves its post's updated_time; a reply does only if the switch says so.
+            if parent is None or self.behaviour.reply_bumps_post:
+                post.updated = max(post.updated, moment)
             return comment_id
 
     def delete_post(self, post_id: str) -> None:
@@ -193,7 +200,11 @@ class World:
 
     def edit_comment(self, comment_id: str, message: str) -> None:
         with self.lock:
-            self._live_comment(comment_id).message = message
+            comment = self._live_comment(comment_id)
+            comment.message = message
+            if self.behaviour.edit_bumps_post:
+                post = self.posts[comment.post_id]
+                post.updated = max(post.updated, self.now())
 
     def delete_comment(self, comment_id: str) -> None:
         """Delete a comment and, as Facebook does, every reply under it."""

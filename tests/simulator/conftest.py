@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from simulator import Faults, GraphSimulator, World
+from simulator import Behaviour, Faults, GraphSimulator, World
 from tests.clock import Clock
 from tests.simulator.support import CAM_GIANG, DONG_HOA, GraphClient
 
@@ -18,8 +18,14 @@ def sim_clock() -> Clock:
 
 
 @pytest.fixture
-def sim_world(sim_clock: Clock) -> World:
-    world = World(clock=sim_clock, seed=7)
+def behaviour() -> Behaviour:
+    """The contract's defaults; a test parametrises `behaviour` to try the other answer."""
+    return Behaviour()
+
+
+@pytest.fixture
+def sim_world(sim_clock: Clock, behaviour: Behaviour) -> World:
+    world = World(clock=sim_clock, seed=7, behaviour=behaviour)
     world.add_page(*CAM_GIANG)
     world.add_page(*DONG_HOA)
     return world

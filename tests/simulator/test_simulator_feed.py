@@ -119,8 +119,10 @@ def test_field_expansion_nests_comments_with_edge_modifiers(
     body = graph.get(f"{PAGE}/feed", fields=fields).json()
     by_id = {p["id"]: p for p in body["data"]}
     comments = by_id[post]["comments"]
-    assert [c["id"] for c in comments["data"]] == [reply, first]
-    assert comments["data"][0] == {
+    # A stream is served oldest first even when reverse order is asked for.
+    assert [c["id"] for c in comments["data"]] == [first, reply]
+    assert comments["summary"]["order"] == "chronological"
+    assert comments["data"][1] == {
         "id": reply,
         "message": "7h bạn ơi",
         "from": {"id": BINH[0], "name": BINH[1]},
