@@ -50,8 +50,9 @@ def parse_limit(params: dict[str, str]) -> int:
         raise bad_parameter("Param limit must be a non-negative integer") from error
     if limit > MAX_LIMIT:
         raise bad_parameter(f"Limit over max value of {MAX_LIMIT}")
-    if limit < 1:
-        raise bad_parameter("Param limit must be a positive integer")
+    if limit < 0:
+        raise bad_parameter("Param limit must be a non-negative integer")
+    # limit=0 is the usual way to ask only for a summary: `comments.limit(0).summary(true)`.
     return limit
 
 

@@ -25,6 +25,7 @@ from simulator.errors import (
 )
 from simulator.faults import Faults
 from simulator.fields import FieldSpec, parse_fields
+from simulator.multi_read import read_ids, requested_ids
 from simulator.payloads import render
 from simulator.records import CommentRecord, GraphRecord, MessageRecord
 from simulator.stats import Stats
@@ -57,9 +58,11 @@ def appsecret_proof(app_secret: str, token: str) -> str:
     return hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-def usage_kind(path: str) -> str:
+def usage_kind(path: str, params: dict[str, str] | None = None) -> str:
     """Business-use-case type of a call: Messenger endpoints count apart from Pages ones."""
     parts = [p for p in path.split("/") if p]
+    if not parts and params and "ids" in params:
+        parts = [params["ids"].strip()]
     messenger = any(p in ("conversations", "messages") for p in parts)
     return "messenger" if messenger or (parts and parts[0][:2] in ("t_", "m_")) else "pages"
 
@@ -78,7 +81,7 @@ class GraphRouter:
 
     def handle(self, request: GraphRequest) -> GraphResponse:
         self.stats.count_call()
-        kind = usage_kind(request.path)
+        kind = usage_kind(request.path, request.params)
         headers = {"facebook-api-version": request.version}
         page_id: str | None = None
         regain: int | None = None
@@ -90,7 +93,7 @@ class GraphRouter:
                 page_id = self.authenticate(request.params, request.header_token)
                 self.stats.count_page(page_id)
                 self._admit(page_id, kind, now)
-                status, body = 200, self._route(request, page_id, now)
+                status, body = 200, self._route(request, page_id, kind, now)
             except GraphError as error:
                 status, body, regain = error.status, error.envelope(), error.regain_minutes
                 headers["WWW-Authenticate"] = error.www_authenticate()
@@ -165,9 +168,11 @@ class GraphRouter:
             raise permission_denied()
         return record
 
-    def _route(self, request: GraphRequest, page_id: str, now: datetime) -> Any:
+    def _route(self, request: GraphRequest, page_id: str, kind: str, now: datetime) -> Any:
         parts = [p for p in request.path.split("/") if p]
         method = request.method.upper()
+        if not parts and method == "GET" and "ids" in request.params:
+            return self._read_ids(request, page_id, kind, now)
         if not parts or len(parts) > 2:
             raise missing_object(request.path.strip("/") or "/", method.lower())
         target = self._resolve(parts[0], page_id, method)
@@ -184,6 +189,30 @@ class GraphRouter:
             return {"success": True}
         raise missing_object(parts[0], method.lower())
 
+    def _view(self, request: GraphRequest, now: datetime) -> View:
+        carried = {k: request.params[k] for k in _CARRIED if k in request.params}
+        view = View(self.world, now, request.base_url, request.version, carried)
+        view.edge_lister = lambda rec, name, mods, children: list_edge(
+            rec, name, mods, children, view
+        )
+        return view
+
+    def _read_ids(self, request: GraphRequest, page_id: str, kind: str, now: datetime) -> Any:
+        ids = requested_ids(request.params)
+        # `?ids=a,b,c` costs one call per id; the first was counted on the way in.
+        for _ in ids[1:]:
+            self.stats.count_call()
+            self.stats.count_page(page_id)
+            self._admit(page_id, kind, now)
+        fields = request.params.get("fields")
+        return read_ids(
+            ids,
+            lambda object_id: self._resolve(object_id, page_id, "GET"),
+            parse_fields(fields) if fields is not None else None,
+            self._view(request, now),
+            self.world.behaviour.missing_id_fails_request,
+        )
+
     def _read(
         self, request: GraphRequest, target: GraphRecord, edge: list[str], now: datetime
     ) -> Any:
@@ -191,11 +220,7 @@ class GraphRouter:
         specs: list[FieldSpec] | None = (
             parse_fields(params["fields"]) if "fields" in params else None
         )
-        carried = {k: params[k] for k in _CARRIED if k in params}
-        view = View(self.world, now, request.base_url, request.version, carried)
-        view.edge_lister = lambda rec, name, mods, children: list_edge(
-            rec, name, mods, children, view
-        )
+        view = self._view(request, now)
         if not edge:
             return render(target, specs, view)
         return list_edge(

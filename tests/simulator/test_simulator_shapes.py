@@ -87,6 +87,20 @@ def test_messages_have_the_keys_of_real_messages(sim_world: World, graph: GraphC
     assert set(ours["attachments"]["data"][0]["image_data"]) == set(real_image)
 
 
+def test_multi_id_read_of_messages_has_the_shape_of_a_real_one(
+    sim_world: World, graph: GraphClient
+) -> None:
+    real = _fixture("pyfb_messages_by_ids.json")
+    real_first = next(iter(real.values()))
+    thread = sim_world.add_message(PAGE, BINH, "", attachments=[True])
+    sim_world.add_message(PAGE, BINH, "ảnh đây ạ", attachments=[True])
+    ids = sim_world.message_ids(thread)
+    ours = graph.get("", ids=",".join(ids), fields=",".join(real_first)).json()
+    assert list(ours) == ids
+    assert all(key == value["id"] for key, value in ours.items())
+    assert all(set(value) == set(real_first) for value in ours.values())
+
+
 def test_error_envelope_has_the_keys_of_a_real_error(graph: GraphClient) -> None:
     real = _fixture("pyfb_error_100_permission.json")["error"]
     response = graph.get("123_456")
