@@ -71,6 +71,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "user": ("cli.users:user_group", "Người dùng giao diện web (cán bộ, lãnh đạo, quản trị)."),
     "web": ("cli.web:web", "Chạy giao diện web cho cán bộ (waitress)."),
+    "webhook": (
+        "cli.webhook:webhook_command",
+        "Nhận webhook của Meta (đặt sau nginx có HTTPS), lưu lại cho daemon xử lý.",
+    ),
+    "webhooks": (
+        "cli.webhook:webhooks_group",
+        "Đăng ký và xem tình trạng webhook của các trang.",
+    ),
 }
 
 

@@ -63,6 +63,15 @@ class PollSettings:
     comments_page_limit: int = 100
     max_conversation_pages: int = 8
     lease_seconds: int = 300
+    # The feed is ordered by creation: every post, reel and album photo younger than
+    # watch_days is checked for new comments on its own schedule, by age.
+    watch_days: int = 365
+    hot_days: int = 7
+    warm_days: int = 30
+    warm_check_minutes: int = 10
+    cold_check_minutes: int = 60
+    conversation_sweep_minutes: int = 60
+    messenger_calls_per_second: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,17 @@ class WebSettings:
     default_language: Literal["vi", "en"] = "vi"
     # Reverse proxies in front (nginx = 1) whose X-Forwarded-For/-Proto headers are trusted.
     trusted_proxies: int = 0
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    # Meta's webhooks (``pakn webhook``): a low-latency complement, never a replacement, for
+    # polling. Off without a public HTTPS address; graph.app_secret signs every delivery.
+    enabled: bool = False
+    verify_token: Secret | None = None
+    host: str = "127.0.0.1"
+    port: int = 8090
+    max_body_bytes: int = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -117,6 +137,7 @@ class Settings:
     pages: list[PageSettings] = field(default_factory=list)
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     deadlines_file: str = ""
     routing: dict[str, str] = field(default_factory=dict)
@@ -227,6 +248,8 @@ def _validate(s: Settings) -> None:
     if s.poll_interval_seconds < 5:
         raise ConfigError("poll_interval_seconds: phải từ 5 giây trở lên để không bị Meta chặn.")
     _validate_alerts(s.alerts, {u.id for u in s.units} | {p.unit for p in s.pages})
+    _validate_poll(s.poll)
+    _validate_webhooks(s)
     if not re.fullmatch(r"v\d+\.\d+", s.graph.version):
         raise ConfigError(f"graph.version: cần dạng v25.0, nhận được {s.graph.version!r}")
     seen: set[str] = set()
@@ -247,6 +270,38 @@ def _validate(s: Settings) -> None:
                 f"pages[{i}].unit: đơn vị {page.unit!r} không có trong 'units' "
                 f"({', '.join(sorted(unit_ids))})."
             )
+
+
+def _validate_webhooks(s: Settings) -> None:
+    if not s.webhooks.enabled:
+        return
+    if not s.webhooks.verify_token:
+        raise ConfigError(
+            "webhooks.verify_token: bật webhooks thì phải có chuỗi xác minh (chọn một chuỗi ngẫu "
+            "nhiên, đặt vào biến môi trường, ví dụ ${FB_WEBHOOK_VERIFY_TOKEN}, và nhập cùng chuỗi "
+            "đó ở mục Webhooks của ứng dụng Meta)."
+        )
+    if not s.graph.app_secret:
+        raise ConfigError(
+            "graph.app_secret: bật webhooks thì phải có khoá bí mật của ứng dụng Meta (để kiểm "
+            "tra chữ ký X-Hub-Signature-256 của mỗi lần gửi)."
+        )
+
+
+def _validate_poll(p: PollSettings) -> None:
+    if not 1 <= p.hot_days <= p.warm_days <= p.watch_days:
+        raise ConfigError(
+            "poll.hot_days, poll.warm_days, poll.watch_days: cần 1 ≤ hot_days ≤ warm_days ≤ "
+            f"watch_days (ví dụ 7, 30, 365), nhận {p.hot_days}, {p.warm_days}, {p.watch_days}."
+        )
+    for name in ("warm_check_minutes", "cold_check_minutes", "conversation_sweep_minutes"):
+        if getattr(p, name) < 1:
+            raise ConfigError(f"poll.{name}: cần ít nhất 1 phút, nhận {getattr(p, name)!r}.")
+    if p.messenger_calls_per_second < 0:
+        raise ConfigError(
+            "poll.messenger_calls_per_second: cần số không âm (Meta cho 2 lần/giây mỗi trang; "
+            f"0 = không giới hạn), nhận {p.messenger_calls_per_second!r}."
+        )
 
 
 def _validate_alerts(a: AlertSettings, unit_ids: set[str]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -340,3 +341,32 @@ class RejectedPayload(Base):
     raw: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime]
+
+
+class WebhookDelivery(Base):
+    """A signed delivery from Meta's webhooks, kept verbatim before the receiver answers 200.
+
+    The daemon consumes it into targeted reads; ``status`` is new, consumed, ignored (a page we
+    do not watch, an event we do not need) or set_aside (malformed, with the reason).
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_status", "status", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime]
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    reason: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None]
+    consumed_at: Mapped[datetime | None]
+
+
+class WebhookPageState(Base):
+    """Per page: when a webhook event last arrived and how many, for page health and alerts."""
+
+    __tablename__ = "webhook_page_state"
+    page_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_event_at: Mapped[datetime | None]
+    events_total: Mapped[int] = mapped_column(Integer, default=0)
+    silent_alerted_at: Mapped[datetime | None]

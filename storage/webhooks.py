@@ -1,0 +1,125 @@
+"""Webhook deliveries: written verbatim by the receiver, consumed once by a daemon.
+
+The receiver stores a delivery in its own transaction before it answers 200, so a delivery Meta
+considers delivered is never lost; the consumer claims deliveries with a conditional UPDATE, so
+several daemons never consume one twice (and a daemon killed mid-way leaves a claim that expires
+and is taken again: consuming is idempotent, because it only triggers reads whose items go through
+``ingest()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.tables import WebhookDelivery, WebhookPageState
+
+FINAL_STATES = ("consumed", "ignored", "set_aside")
+
+
+def record_delivery(session: Session, body: bytes, received_at: datetime) -> int:
+    delivery = WebhookDelivery(received_at=received_at, body=body, status="new")
+    session.add(delivery)
+    session.flush()
+    return delivery.id
+
+
+def claim_new(
+    session: Session, owner: str, now: datetime, lease: timedelta, limit: int = 50
+) -> list[WebhookDelivery]:
+    """New deliveries (and ones whose consumer died), oldest first, claimed by ``owner``."""
+    claimable = or_(
+        WebhookDelivery.status == "new",
+        (WebhookDelivery.status == "claimed") & (WebhookDelivery.claimed_until < now),
+    )
+    ids = session.scalars(
+        select(WebhookDelivery.id).where(claimable).order_by(WebhookDelivery.id).limit(limit)
+    ).all()
+    claimed: list[int] = []
+    for delivery_id in ids:
+        result = session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id, claimable)
+            .values(status="claimed", claimed_by=owner, claimed_until=now + lease)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            claimed.append(delivery_id)
+    if not claimed:
+        return []
+    return list(
+        session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(claimed))
+            .order_by(WebhookDelivery.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def finish(
+    session: Session,
+    delivery_id: int,
+    owner: str,
+    status: str,
+    now: datetime,
+    reason: str | None = None,
+) -> bool:
+    """Record the outcome while the claim is still ours; False if another consumer took it."""
+    if status not in FINAL_STATES:
+        raise ValueError(f"unknown webhook delivery state {status!r}")
+    result = session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.status == "claimed",
+            WebhookDelivery.claimed_by == owner,
+        )
+        .values(status=status, reason=reason, consumed_at=now, claimed_until=None)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def note_events(session: Session, page_ids: Iterable[str], at: datetime) -> None:
+    """One more event for each page named by a consumed delivery."""
+    for page_id in sorted(set(page_ids)):
+        state = session.get(WebhookPageState, page_id)
+        if state is None:
+            session.add(WebhookPageState(page_id=page_id, last_event_at=at, events_total=1))
+            continue
+        state.events_total += 1
+        if state.last_event_at is None or at > state.last_event_at:
+            state.last_event_at = at
+        state.silent_alerted_at = None
+
+
+@dataclass(frozen=True)
+class WebhookHealth:
+    page_id: str
+    last_event_at: datetime | None
+    events_total: int
+
+
+def page_states(session: Session) -> dict[str, WebhookHealth]:
+    rows = session.scalars(select(WebhookPageState)).all()
+    return {r.page_id: WebhookHealth(r.page_id, r.last_event_at, r.events_total) for r in rows}
+
+
+def backlog(session: Session) -> int:
+    """Deliveries not consumed yet (new or claimed)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(WebhookDelivery)
+        .where(WebhookDelivery.status.in_(("new", "claimed")))
+    )
+    return int(count or 0)
+
+
+def deliveries(session: Session, status: str | None = None) -> Sequence[WebhookDelivery]:
+    query = select(WebhookDelivery).order_by(WebhookDelivery.id)
+    if status is not None:
+        query = query.where(WebhookDelivery.status == status)
+    return session.scalars(query).all()
