@@ -11,7 +11,15 @@ from datetime import datetime, timedelta
 # users, so an hour-long window with a few thousand calls is a realistic default.
 DEFAULT_CALLS = 4800
 DEFAULT_WINDOW_SECONDS = 3600
+# Messenger's own budget is 200 x engaged users per 24 hours (Meta's Messenger rate limits).
+ENGAGED_USERS = 50
+MESSENGER_CALLS = 200 * ENGAGED_USERS
+MESSENGER_WINDOW_SECONDS = 86400
 APP_CALLS = 20000
+KIND_DEFAULTS = {
+    "pages": (DEFAULT_CALLS, DEFAULT_WINDOW_SECONDS),
+    "messenger": (MESSENGER_CALLS, MESSENGER_WINDOW_SECONDS),
+}
 
 
 @dataclass(frozen=True)
@@ -55,22 +63,23 @@ class UsageMeter:
     """Per page and usage type ("pages" or "messenger") windows, plus one app-wide window."""
 
     def __init__(self) -> None:
-        self._budgets: dict[str, tuple[int, float]] = {}
+        self._budgets: dict[tuple[str, str], tuple[int, float]] = {}
         self._windows: dict[tuple[str, str], Window] = {}
         self._app = Window(APP_CALLS, DEFAULT_WINDOW_SECONDS)
 
-    def set_budget(self, page_id: str, calls: int, seconds: float) -> None:
+    def set_budget(self, page_id: str, kind: str, calls: int, seconds: float) -> None:
         if calls < 1 or seconds <= 0:
             raise ValueError("calls must be >= 1 and seconds > 0")
-        self._budgets[page_id] = (calls, seconds)
-        for (page, _kind), window in self._windows.items():
-            if page == page_id:
-                window.calls, window.seconds = calls, seconds
+        self._budgets[(page_id, kind)] = (calls, seconds)
+        window = self._windows.get((page_id, kind))
+        if window is not None:
+            window.calls, window.seconds = calls, seconds
 
     def _window(self, page_id: str, kind: str) -> Window:
         key = (page_id, kind)
         if key not in self._windows:
-            calls, seconds = self._budgets.get(page_id, (DEFAULT_CALLS, DEFAULT_WINDOW_SECONDS))
+            default = KIND_DEFAULTS.get(kind, KIND_DEFAULTS["pages"])
+            calls, seconds = self._budgets.get(key, default)
             self._windows[key] = Window(calls, seconds)
         return self._windows[key]
 

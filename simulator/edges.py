@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from simulator.errors import bad_parameter, invalid_cursor, nonexisting_field
+from simulator.errors import bad_parameter, cursor_too_deep, invalid_cursor, nonexisting_field
 from simulator.fields import FieldSpec, fields_text
 from simulator.payloads import has_edge, node_type, record_id, render
 from simulator.records import (
@@ -142,9 +142,16 @@ def _latest(conversation: ConversationRecord, view: View) -> tuple[datetime, int
     return max((m.created, m.seq) for m in messages)
 
 
+def _reels(page: PageRecord, view: View) -> list[PostRecord]:
+    reels = [view.world.posts[r] for r in view.world.reel_ids(page.page_id)]
+    return sorted(reels, key=lambda r: (r.created, r.seq), reverse=True)
+
+
 def _candidates(record: GraphRecord, edge: str, params: dict[str, str], view: View) -> list[Any]:
     if isinstance(record, PageRecord) and edge == "conversations":
         return _conversations(record, params, view)
+    if isinstance(record, PageRecord) and edge == "video_reels":
+        return _reels(record, view)
     if isinstance(record, PageRecord):
         return _feed(record, edge, view)
     if isinstance(record, PostRecord | CommentRecord):
@@ -208,6 +215,9 @@ def list_edge(
     if children is not None:
         params = {**params, "fields": fields_text(children)}
     start, end = _window(items, params)
+    deepest = record.cursor_limit if isinstance(record, PostRecord) else None
+    if deepest is not None and "after" in params and start >= deepest:
+        raise cursor_too_deep()
     result: dict[str, Any] = {"data": []}
     if empty_page is not None and start < end and "before" not in params and empty_page():
         # A page may come back empty yet still have `next`; it resumes where this one began.

@@ -74,6 +74,13 @@ def invalid_cursor(which: str) -> GraphError:
     )
 
 
+def cursor_too_deep() -> GraphError:
+    # Meta's words; the way out is a narrower read (`since`, or a summary) not a deeper one.
+    return bad_parameter(
+        "The After Cursor specified exceeds the max limit supported by this endpoint"
+    )
+
+
 def token_missing() -> GraphError:
     return GraphError("An access token is required to request this resource.", 104)
 

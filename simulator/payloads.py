@@ -8,35 +8,26 @@ from typing import Any
 from simulator.errors import nonexisting_field
 from simulator.fields import FieldSpec
 from simulator.inbox import CONVERSATION_FIELDS, MESSAGE_FIELDS
+from simulator.media import (
+    PHOTO_FIELDS,
+    REEL_FIELDS,
+    album_attachment,
+    object_link,
+    photo_attachment,
+)
 from simulator.outbound import PRIVATE_REPLY_WINDOW
 from simulator.records import (
-    Attachment,
     CommentRecord,
     ConversationRecord,
     GraphRecord,
     MessageRecord,
     PageRecord,
+    PhotoRecord,
     PostRecord,
+    ReelRecord,
     graph_time,
 )
 from simulator.view import FB, Getter, View, page_from
-
-
-def _photo(attachment: Attachment, media_id: str, view: View) -> dict[str, Any] | None:
-    """A photo attachment like the Graph's `attachment` field; dicts are passed through."""
-    if not attachment:
-        return None
-    if isinstance(attachment, dict):
-        return attachment
-    is_url = isinstance(attachment, str) and attachment.startswith("http")
-    src = attachment if is_url and isinstance(attachment, str) else view.media_url(media_id)
-    target = f"{FB}/photo.php?fbid={media_id}"
-    return {
-        "media": {"image": {"height": 720, "src": src, "width": 960}},
-        "target": {"id": media_id, "url": target},
-        "type": "photo",
-        "url": target,
-    }
 
 
 def _post_author(post: PostRecord, view: View) -> dict[str, str]:
@@ -52,12 +43,15 @@ def _status_type(post: PostRecord, view: View) -> str:
 
 
 def _post_attachments(post: PostRecord, view: View) -> dict[str, Any] | None:
-    photo = _photo(post.attachment, post.object_id, view)
+    if post.photo_ids:
+        return {"data": [album_attachment(post, view)]}
+    photo = photo_attachment(post.attachment, post.object_id, view)
     return None if photo is None else {"data": [photo]}
 
 
 def _full_picture(post: PostRecord, view: View) -> str | None:
-    photo = _photo(post.attachment, post.object_id, view)
+    media_id = post.photo_ids[0] if post.photo_ids else post.object_id
+    photo = photo_attachment(post.attachment, media_id, view)
     return None if photo is None else str(photo.get("media", {}).get("image", {}).get("src", ""))
 
 
@@ -67,7 +61,7 @@ POST_FIELDS: dict[str, Getter] = {
     "updated_time": lambda p, v: graph_time(p.updated),
     "message": lambda p, v: p.message,
     "from": _post_author,
-    "permalink_url": lambda p, v: f"{FB}/{p.page_id}/posts/{p.object_id}/",
+    "permalink_url": lambda p, v: object_link(p),
     "is_published": lambda p, v: p.published,
     "is_hidden": lambda p, v: False,
     "status_type": _status_type,
@@ -76,15 +70,19 @@ POST_FIELDS: dict[str, Getter] = {
 }
 
 
-def _comment_author(comment: CommentRecord, view: View) -> dict[str, str]:
+def _comment_author(comment: CommentRecord, view: View) -> dict[str, str] | None:
     if comment.author is None:
         return page_from(view, comment.page_id)
+    if view.world.pages[comment.page_id].from_hidden:
+        # Without Advanced Access Meta leaves `from` out on people's comments (restfb#1136);
+        # the Page's own comments keep it.
+        return None
     return {"name": comment.author.name, "id": comment.author.id}
 
 
 def _comment_permalink(comment: CommentRecord, view: View) -> str:
-    post = view.world.posts[comment.post_id]
-    base = f"{FB}/{post.page_id}/posts/{post.object_id}/?comment_id="
+    link = object_link(view.world.posts[comment.post_id])
+    base = link + ("&" if "?" in link else "?") + "comment_id="
     if not comment.is_reply:
         return base + comment.object_id
     top = view.world.comments[comment.top_id]
@@ -95,12 +93,13 @@ def _parent(comment: CommentRecord, view: View) -> dict[str, Any] | None:
     if not comment.is_reply:
         return None
     parent = view.world.comments[comment.parent_id]
-    return {
+    found = {
         "created_time": graph_time(parent.created),
         "from": _comment_author(parent, view),
         "message": parent.message,
         "id": parent.id,
     }
+    return {key: value for key, value in found.items() if value is not None}
 
 
 def can_reply_privately(comment: CommentRecord, now: datetime) -> bool:
@@ -114,7 +113,7 @@ COMMENT_FIELDS: dict[str, Getter] = {
     "created_time": lambda c, v: graph_time(c.created),
     "from": _comment_author,
     "parent": _parent,
-    "attachment": lambda c, v: _photo(c.attachment, c.object_id, v),
+    "attachment": lambda c, v: photo_attachment(c.attachment, c.object_id, v),
     "permalink_url": _comment_permalink,
     "is_hidden": lambda c, v: c.hidden,
     "is_private": lambda c, v: False,
@@ -140,11 +139,15 @@ PAGE_FIELDS: dict[str, Getter] = {
 NODE_TYPES: dict[type, tuple[dict[str, Getter], frozenset[str], str, tuple[str, ...]]] = {
     PageRecord: (
         PAGE_FIELDS,
-        frozenset({"feed", "posts", "published_posts", "visitor_posts", "conversations"}),
+        frozenset(
+            {"feed", "posts", "published_posts", "visitor_posts", "video_reels", "conversations"}
+        ),
         "Page",
         ("name", "id"),
     ),
     PostRecord: (POST_FIELDS, frozenset({"comments"}), "PagePost", ("created_time", "message")),
+    ReelRecord: (REEL_FIELDS, frozenset({"comments"}), "Video", ("description", "updated_time")),
+    PhotoRecord: (PHOTO_FIELDS, frozenset({"comments"}), "Photo", ("created_time", "name")),
     CommentRecord: (
         COMMENT_FIELDS,
         frozenset({"comments"}),

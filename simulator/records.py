@@ -36,6 +36,8 @@ class PageRecord:
     page_id: str
     name: str
     token: str | None
+    # Without Advanced Access, citizens' comments come without `from` (restfb#1136).
+    from_hidden: bool = False
 
 
 @dataclass
@@ -52,10 +54,27 @@ class PostRecord:
     published: bool = True
     deleted: bool = False
     comment_ids: list[str] = field(default_factory=list)
+    # An album post's child photos, each with its own comment thread.
+    photo_ids: list[str] = field(default_factory=list)
+    # Reading comments with an `after` cursor this deep fails, as on very long threads.
+    cursor_limit: int | None = None
 
     @property
     def by_page(self) -> bool:
         return self.author is None
+
+
+@dataclass
+class ReelRecord(PostRecord):
+    """A Page reel: listed by `/{page}/video_reels`, never in `/feed`; `message` is its
+    description."""
+
+
+@dataclass
+class PhotoRecord(PostRecord):
+    """One photo of an album post; its comments are not the album post's comments."""
+
+    album_id: str = ""
 
 
 @dataclass
@@ -95,6 +114,11 @@ class MessageRecord:
     created: datetime
     attachments: list[Attachment]
     seq: int
+    # Other content a message may carry instead of text (see inbox.py for the shapes).
+    shares: list[dict[str, str]] = field(default_factory=list)
+    sticker: str | None = None
+    story: dict[str, str] | None = None
+    unsupported: bool = False
 
 
 @dataclass
@@ -104,6 +128,7 @@ class ConversationRecord:
     user: Person
     seq: int
     message_ids: list[str] = field(default_factory=list)
+    folder: str = "inbox"
 
 
 GraphRecord = PageRecord | PostRecord | CommentRecord | ConversationRecord | MessageRecord

@@ -69,6 +69,21 @@ def test_an_edit_moves_the_posts_updated_time_only_when_switched_on(
 
 
 @pytest.mark.parametrize(
+    "behaviour", [Behaviour(), Behaviour(photo_comment_bumps_album=True)], ids=["default", "bumps"]
+)
+def test_a_photo_comment_moves_the_album_post_only_when_switched_on(
+    behaviour: Behaviour, sim_world: World, sim_clock: Clock, graph: GraphClient
+) -> None:
+    created = sim_clock.now - timedelta(days=10)
+    album = sim_world.add_album_post(PAGE, "Ảnh ngày hội", photos=2, created_time=created)
+    photo = sim_world.photo_ids(album)[0]
+    sim_world.add_comment(photo, AN, "ảnh đẹp quá")
+    assert _updated(graph, photo) == sim_clock.now.strftime(TIME), "the photo always moves"
+    expected = sim_clock.now if behaviour.photo_comment_bumps_album else created
+    assert _updated(graph, album) == expected.strftime(TIME)
+
+
+@pytest.mark.parametrize(
     "behaviour", [Behaviour(), Behaviour(stream_honours_order=True)], ids=["default", "honours"]
 )
 def test_stream_reverse_order_is_ignored_unless_switched_on(

@@ -211,3 +211,21 @@ def test_empty_page_fault_keeps_next_and_resumes_without_losing_comments(
     assert empty, "with a 50 % rate some page should have come back empty"
     assert all("next" in page["paging"] for page in empty)
     assert [item["id"] for page in pages for item in page["data"]] == created
+
+
+def test_a_cursor_deeper_than_the_posts_cursor_limit_fails_with_code_100(
+    sim_world: World, graph: GraphClient
+) -> None:
+    post = sim_world.add_post(PAGE, "Lấy ý kiến dự thảo")
+    for i in range(6):
+        sim_world.add_comment(post, AN, f"ý kiến {i}")
+    sim_world.set_cursor_limit(post, 4)
+    first = graph.get(f"{post}/comments", limit=2).json()
+    second = graph.follow(first["paging"]["next"])
+    assert second.status_code == 200
+    third = graph.follow(second.json()["paging"]["next"])
+    error = error_of(third)
+    assert (third.status_code, error["code"]) == (400, 100)
+    assert "After Cursor specified exceeds the max limit" in error["message"]
+    summary = graph.get(f"{post}/comments", limit=0, summary="true").json()["summary"]
+    assert summary["total_count"] == 6, "a summary still counts the whole thread"
