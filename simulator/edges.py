@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from simulator.conversations import FOLDERS
 from simulator.errors import bad_parameter, cursor_too_deep, invalid_cursor, nonexisting_field
 from simulator.fields import FieldSpec, fields_text
 from simulator.payloads import has_edge, node_type, record_id, render
@@ -131,7 +132,9 @@ def _conversations(page: PageRecord, params: dict[str, str], view: View) -> list
     if platform not in ("messenger", "instagram"):
         raise bad_parameter("platform must be one of the following values: MESSENGER, INSTAGRAM")
     user = params.get("user_id")
-    ids = [] if platform == "instagram" else view.world.conversation_ids(page.page_id)
+    # Without `folder` only the main inbox is listed (a lookup by user_id searches them all).
+    folder = _choice(params, "folder", FOLDERS) or (None if user else "inbox")
+    ids = [] if platform == "instagram" else view.world.conversation_ids(page.page_id, folder)
     threads = [view.world.conversations[c] for c in ids]
     threads = [c for c in threads if user in (None, c.user.id)]
     return sorted(threads, key=lambda c: _latest(c, view), reverse=True)

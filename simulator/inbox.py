@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from simulator.records import Attachment, ConversationRecord, MessageRecord, graph_time
@@ -54,6 +54,7 @@ CONVERSATION_FIELDS: dict[str, Getter] = {
     "is_subscribed": lambda c, v: True,
     "link": lambda c, v: f"/{c.page_id}/inbox/{c.id[2:]}/",
     "scoped_thread_key": lambda c, v: c.id,
+    "folder": lambda c, v: c.folder,
 }
 
 
@@ -78,12 +79,43 @@ def _image(attachment: Attachment, media_id: str, view: View) -> dict[str, Any]:
     }
 
 
+# Messenger changelog 2026-06-01: from 2026-08-30 a sticker arrives as an attachment of type
+# "sticker"; before, as the message's `sticker` field holding the image URL.
+STICKER_AS_ATTACHMENT_FROM = datetime(2026, 8, 30, tzinfo=UTC)
+
+
+def _new_sticker(message: MessageRecord) -> bool:
+    return message.sticker is not None and message.created >= STICKER_AS_ATTACHMENT_FROM
+
+
+def _sticker_attachment(url: str, media_id: str) -> dict[str, Any]:
+    size = {"width": 240, "height": 240, "max_width": 240, "max_height": 240}
+    image_data = {**size, "url": url, "preview_url": url, "image_type": 1}
+    return {
+        "id": media_id,
+        "type": "sticker",
+        "mime_type": "image/png",
+        "name": f"sticker-{media_id}.png",
+        "size": 9120,
+        "image_data": {**image_data, "render_as_sticker": True},
+    }
+
+
 def _message_attachments(message: MessageRecord, view: View) -> dict[str, Any] | None:
-    if not message.attachments:
-        return None
     base = 700_000_000_000_000 + message.seq * 10
     data = [_image(a, str(base + i), view) for i, a in enumerate(message.attachments)]
+    if _new_sticker(message) and message.sticker is not None:
+        data.append(_sticker_attachment(message.sticker, str(base + len(data))))
+    if not data:
+        return None
     return {"data": data, "paging": {"cursors": {"before": "MAZDZD", "after": "MAZDZD"}}}
+
+
+def _shares(message: MessageRecord, view: View) -> dict[str, Any] | None:
+    if not message.shares:
+        return None
+    data = [{"link": "", "name": "", "description": "", **share} for share in message.shares]
+    return {"data": data}
 
 
 def _tags(message: MessageRecord, view: View) -> dict[str, Any]:
@@ -99,4 +131,9 @@ MESSAGE_FIELDS: dict[str, Getter] = {
     "message": lambda m, v: m.text,
     "attachments": _message_attachments,
     "tags": _tags,
+    "shares": _shares,
+    "sticker": lambda m, v: None if _new_sticker(m) else m.sticker,
+    "story": lambda m, v: m.story,
+    # Meta sends `is_unsupported` only when true.
+    "is_unsupported": lambda m, v: True if m.unsupported else None,
 }
