@@ -96,6 +96,12 @@ def scratch_schema(url: str, prefix: str = "scratch") -> Iterator[str]:
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = make_engine(url)
     with admin.begin() as conn:
+        # An extension belongs to the database, in one schema: created by the migrations
+        # inside a throw-away schema, it would be dropped with it, and with it the indexes
+        # of every other schema using it. Create it once where it stays (usually public);
+        # the lock keeps two test runs from creating it at the same moment.
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('pakn scratch extensions'))"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in url else "?"
     try:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.records import Classify, ItemRecord, Prediction
+from storage.search_text import search_text
 from storage.tables import Item, ItemVersion
 
 if TYPE_CHECKING:
@@ -129,6 +130,8 @@ def _existing(session: Session, chunk: Sequence[ItemRecord]) -> dict[tuple[str, 
             Item.external_id,
             Item.content_hash,
             Item.text,
+            Item.author_name,
+            Item.author_phone,
             Item.attachments,
             Item.hidden,
             Item.deleted,
@@ -157,6 +160,7 @@ def _refresh(session: Session, row: Any, rec: ItemRecord, now: datetime) -> bool
         )
         values |= {
             "text": rec.text,
+            "search_text": search_text(rec.text, row["author_name"], row["author_phone"]),
             "attachments": rec.attachments_json(),
             "content_hash": new_hash,
             "edited": True,
@@ -226,6 +230,7 @@ def _row(
         "author_phone": rec.author_phone,
         "by_page": rec.by_page,
         "text": rec.text,
+        "search_text": search_text(rec.text, rec.author_name, rec.author_phone),
         "attachments": rec.attachments_json(),
         "content_hash": rec.content_hash(),
         "created_time": rec.created_time,

@@ -4,12 +4,15 @@ Each list is a filter on the viewer's units plus an order on one column and the 
 is the last row's (value, id). Ordering by deadline puts urgent items (4-hour rule) first
 without a separate sort key. Items without a deadline (only possible without a deadline policy)
 come after the others, ordered by id.
+
+Search matches the folded copy of each item's text and sender (``items.search_text``, see
+storage/search_text.py) with one LIKE per word: a trigram index serves it on PostgreSQL, SQLite
+scans. Text searches rank their matches, and the rank is the first part of their cursor.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -19,6 +22,8 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
+    false,
     func,
     literal,
     or_,
@@ -28,6 +33,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from storage.search_text import (
+    NUMBER_PART,
+    SEPARATOR,
+    fold,
+    item_number,
+    search_terms,
+    search_text,
+)
 from storage.tables import OPEN_STATUSES, STATUSES, Item, UTCDateTime
 from storage.visibility import (
     ItemCard,
@@ -44,6 +57,7 @@ COUNTED_VIEWS: Final = ("triage", "mine", "due_soon", "overdue")
 PAGE_SIZE: Final = 50
 _CLOSED_STATUSES = tuple(s for s in STATUSES if s not in OPEN_STATUSES)
 _CURSOR = re.compile(r"^(?:v(-?\d{1,20})_(\d{1,18})|n(\d{1,18}))$")
+_RANKED_CURSOR = re.compile(r"^r([0-2])_(-?\d{1,20}_\d{1,18})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -142,16 +156,9 @@ class SearchFilters:
     def clauses(self, viewer: Viewer) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
         if self.text.strip():
-            found.append(_contains(Item.text, self.text))
+            found.append(_text_clause(self.text, viewer))
         if self.author.strip():
-            who = self.author.strip()
-            found.append(
-                or_(
-                    _contains(Item.author_name, who),
-                    Item.author_phone == who,
-                    Item.author_id == who,
-                )
-            )
+            found.append(_author_clause(self.author.strip()))
             found.append(identity_clause(viewer))
         if self.category == "none":
             found.append(Item.category.is_(None))
@@ -167,11 +174,76 @@ class SearchFilters:
             found.append(Item.created_time < self.received_to)
         return found
 
+    def shows(self, found: ItemCard) -> bool:
+        """Whether the text matches what the viewer is shown of the item, not only what is
+        stored: a name or number masked in a text (storage.visibility) must not be what made
+        the item match, or its turning up would confirm the guess."""
+        number = item_number(self.text)
+        if not self.text.strip() or (number is not None and number[0] == found.id):
+            return True
+        sender = (None, None) if found.masked else (found.author_name, found.author_phone)
+        seen = search_text(found.text, *sender)
+        return all(_holds(seen, term) for term in search_terms(self.text))
 
-def _contains(column: Any, needle: str) -> ColumnElement[bool]:
-    """Case-insensitive substring match; Facebook text arrives in NFC or NFD, so try both."""
-    forms = {unicodedata.normalize(f, needle.strip()) for f in ("NFC", "NFD")}
-    return or_(*(column.icontains(form, autoescape=True) for form in sorted(forms)))
+    def rank(self) -> ColumnElement[int] | None:
+        """0 for the item numbered by the query, 1 for items whose text holds the query's
+        words in a row, 2 for the other matches; None when there is no text to rank by."""
+        if not self.text.strip():
+            return None
+        number = item_number(self.text)
+        phrase = fold(self.text)
+        whens: list[tuple[ColumnElement[bool], int]] = []
+        if number is not None:
+            whens.append((Item.id == number[0], 0))
+        if phrase:
+            whens.append((_like(f"% {_escape(phrase)} %{SEPARATOR}%"), 1))
+        return case(*whens, else_=2) if whens else literal(2)
+
+
+def _text_clause(query: str, viewer: Viewer) -> ColumnElement[bool]:
+    """Every word in the item's text or sender, or the item numbered ``#123``.
+
+    The words never find an item whose sender the viewer may not know: not by its sender's
+    name or phone (a guess must not be confirmable) and not by its text either (denouncers
+    sign their texts). Found by its number it is listed masked, as in the queue."""
+    number = item_number(query)
+    if number is not None and number[1]:
+        return Item.id == number[0]
+    terms = search_terms(query)
+    matches = and_(*(_like(_word(t)) for t in terms), identity_clause(viewer))
+    if not terms:
+        matches = false()
+    return matches if number is None else or_(Item.id == number[0], matches)
+
+
+def _author_clause(who: str) -> ColumnElement[bool]:
+    """Every word in the sender's name or phone (after the separator), or the exact id."""
+    terms = search_terms(who)
+    in_sender = and_(*(_like(f"%{SEPARATOR}{_word(t)}") for t in terms)) if terms else false()
+    return or_(in_sender, Item.author_id == who)
+
+
+def _word(term: str) -> str:
+    """A LIKE pattern for one folded word: the whole word (Vietnamese words are short: "ho"
+    must not find "thôn"), except that a long number also matches inside a longer one."""
+    if NUMBER_PART.match(term):
+        return f"%{_escape(term)}%"
+    return f"% {_escape(term)} %"
+
+
+def _holds(stored: str, term: str) -> bool:
+    """``_like(_word(term))`` in Python, on a search_text."""
+    return (term in stored) if NUMBER_PART.match(term) else (f" {term} " in stored)
+
+
+def _escape(term: str) -> str:
+    return term.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _like(pattern: str) -> ColumnElement[bool]:
+    # One bound pattern (not '%' || :term || '%') so that PostgreSQL's planner sees the
+    # trigrams and uses ix_items_search_text.
+    return Item.search_text.like(pattern, escape="/")
 
 
 def search(
@@ -182,8 +254,60 @@ def search(
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
 ) -> ItemPage:
+    """Matches newest first; with text, the numbered item first, then the items holding the
+    whole phrase, then the rest (each newest first), on every page: the rank is in the key."""
     query = _base(viewer).where(*filters.clauses(viewer))
-    return _paginate(session, viewer, query, _NEWEST_FIRST, cursor, limit)
+    rank = filters.rank()
+    if rank is None:
+        return _paginate(session, viewer, query, _NEWEST_FIRST, cursor, limit)
+    key = _decode_ranked_cursor(cursor)
+    ordered = query.add_columns(rank).order_by(rank, Item.created_time.desc(), Item.id.desc())
+    shown: list[tuple[ItemCard, int]] = []
+    while len(shown) <= limit:
+        # Usually once: a row is dropped only when its match lay in what the viewer may not see.
+        wanted = limit + 1 - len(shown)
+        batch = _ranked_rows(session, ordered, rank, key, wanted)
+        cards = _cards(session, viewer, [item for item, _tier in batch], None).cards
+        shown += [(c, t) for c, (_i, t) in zip(cards, batch, strict=True) if filters.shows(c)]
+        if len(batch) < wanted:
+            break
+        last, tier = batch[-1]
+        key = (tier, last.created_time, last.id)
+    more = len(shown) > limit
+    shown = shown[:limit]
+    next_cursor = None
+    if more:
+        last_card, tier = shown[-1]
+        micros = encode_cursor(last_card.created_time, last_card.id).removeprefix("v")
+        next_cursor = f"r{tier}_{micros}"
+    return ItemPage([c for c, _tier in shown], next_cursor)
+
+
+def _ranked_rows(
+    session: Session,
+    ordered: Select[Item, int],
+    rank: ColumnElement[int],
+    key: tuple[int, datetime, int] | None,
+    count: int,
+) -> list[tuple[Item, int]]:
+    if key is not None:
+        tier, created, last_id = key
+        after = tuple_(literal(created, UTCDateTime()), literal(last_id))
+        ordered = ordered.where(
+            or_(rank > tier, and_(rank == tier, tuple_(Item.created_time, Item.id) < after))
+        )
+    return [(item, int(tier)) for item, tier in session.execute(ordered.limit(count))]
+
+
+def _decode_ranked_cursor(cursor: str | None) -> tuple[int, datetime, int] | None:
+    """(rank, created, id) of the last row shown, or None for the first page."""
+    match = _RANKED_CURSOR.match(cursor or "")
+    if match is None:
+        return None
+    key = decode_cursor("v" + match.group(2))
+    if key is None or key[0] is None:
+        return None
+    return int(match.group(1)), key[0], key[1]
 
 
 def _paginate(
@@ -212,6 +336,10 @@ def _paginate(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(getattr(rows[-1], col.key), rows[-1].id) if more else None
+    return _cards(session, viewer, rows, next_cursor)
+
+
+def _cards(session: Session, viewer: Viewer, rows: list[Item], next_cursor: str | None) -> ItemPage:
     shielded = shielded_conversations(session, rows)
     cards = [card(item, viewer, shielded=is_shielded(item, shielded)) for item in rows]
     return ItemPage(cards, next_cursor)

@@ -24,6 +24,8 @@ from sqlalchemy import text as sql_text  # Item has a column named text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.search_text import search_text as folded_search_text
+
 # Named constraints so Alembic's batch mode (SQLite) can alter them later.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -74,6 +76,28 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _search_text_of_row(context: Any) -> str:
+    row = context.get_current_parameters()
+    return folded_search_text(row.get("text"), row.get("author_name"), row.get("author_phone"))
+
+
+def postgresql_only(index: Index) -> Index:
+    """An index only PostgreSQL gets. SQLAlchemy honours ddl_if() but Alembic's comparison
+    does not: ``include_object`` (below) keeps it out of SQLite's comparison."""
+    index.info["only_on"] = "postgresql"
+    return index.ddl_if(dialect="postgresql")
+
+
+def include_object(dialect: str) -> Any:
+    """Alembic's ``include_object`` hook for a database of ``dialect``."""
+
+    def include(obj: Any, _name: str | None, kind: str, _reflected: bool, _other: Any) -> bool:
+        only_on = obj.info.get("only_on") if kind == "index" else None
+        return only_on is None or only_on == dialect
+
+    return include
 
 
 class Base(DeclarativeBase):
@@ -176,6 +200,16 @@ class Item(Base):
             sqlite_where=sql_text(_OPEN_ITEMS_SQL),
         ),
         Index("ix_items_newest", "created_time", "id"),
+        # Word search (LIKE '% ngap %', storage/queue_search.py) reads trigrams on PostgreSQL;
+        # SQLite has no such index and scans, which one commune's items allow.
+        postgresql_only(
+            Index(
+                "ix_items_search_text",
+                "search_text",
+                postgresql_using="gin",
+                postgresql_ops={"search_text": "gin_trgm_ops"},
+            )
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(24))
@@ -189,6 +223,9 @@ class Item(Base):
     author_phone: Mapped[str | None] = mapped_column(String(40))
     by_page: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text, default="")
+    # The folded text and sender (storage/search_text.py) that search matches: ingest() fills
+    # it; the default covers rows written by other means (bulk loads, fixtures).
+    search_text: Mapped[str] = mapped_column(Text, default=_search_text_of_row, server_default="")
     attachments: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     created_time: Mapped[datetime]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from storage.tables import Base
+from storage.tables import Base, include_object
 
 config = context.config
 engine = config.attributes.get("engine")
@@ -18,6 +18,7 @@ with engine.connect() as connection:
         target_metadata=Base.metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode recreates tables
         compare_type=True,
+        include_object=include_object(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from storage.db import make_engine, session_factory, upgrade
+from storage.ingest import ingest
 from storage.queue_search import (
     SearchFilters,
     decode_cursor,
@@ -13,9 +18,11 @@ from storage.queue_search import (
     queue_page,
     search,
 )
-from storage.tables import User
+from storage.records import ItemRecord
+from storage.tables import Item, Unit, User
+from storage.users import create_user
 from storage.visibility import MASK, Viewer, viewer_for
-from tests.storage.queue_world import NOW, People, add_item
+from tests.storage.queue_world import NOW, PASSWORD, People, add_item, policy
 
 SOON = timedelta(hours=24)
 
@@ -227,3 +234,242 @@ def test_every_message_of_a_conversation_holding_a_denunciation_is_listed_masked
     assert (
         search(session, leader, SearchFilters(text="Chào xã")).cards[0].author_name == "Vũ Thị Én"
     )
+
+
+def found(session: Session, who: Viewer, **criteria: Any) -> list[int]:
+    return [c.id for c in search(session, who, SearchFilters(**criteria)).cards]
+
+
+def test_search_finds_vietnamese_whatever_the_capitals_and_diacritics(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    flooded = add_item(session, "Đường liên thôn ngập sâu sau mưa")
+    drain = add_item(session, "Hố ga trước chợ mất nắp")
+    add_item(session, "Mất sóng 4G ở thôn 3")
+    officer = viewer(session, people.officer_a)
+    for query, hit in [
+        ("NGẬP", flooded),
+        ("ĐƯỜNG", flooded),
+        ("duong ngap", flooded),
+        ("Đường, ngập!", flooded),
+        ("ho ga", drain),
+        ("HỐ GA", drain),
+        ("hố ga mat nap", drain),
+    ]:
+        assert found(session, officer, text=query) == [hit.id], query
+    # Every word must be there, not any one of them.
+    assert found(session, officer, text="ngập hố") == []
+
+
+def test_a_phone_number_is_found_however_it_is_spaced(world: tuple[Session, People]) -> None:
+    session, people = world
+    call = add_item(
+        session,
+        "Cống ngõ 5 tắc",
+        source="hotline",
+        author_name="Lê Thị Hoa",
+        author_phone="0912 345 678",
+    )
+    texted = add_item(session, "Nhà tôi ở ngõ 7, gọi 0912.345.678 nhé")
+    add_item(session, "Gọi 0987 654 321 giúp tôi")
+    officer = viewer(session, people.officer_a)
+    for query in ("0912 345 678", "0912.345.678", "0912345678", "+84 912 345 678"):
+        assert set(found(session, officer, text=query)) == {call.id, texted.id}, query
+        assert found(session, officer, author=query) == [call.id], query
+
+
+def test_an_item_number_finds_that_item_before_the_texts_that_mention_it(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    numbered = add_item(session, "Mất điện cả xóm", received=NOW - timedelta(days=3))
+    mention = add_item(session, f"Như phản ánh {numbered.id} hôm trước, vẫn mất điện", received=NOW)
+    add_item(session, "Mất nước")
+    officer = viewer(session, people.officer_a)
+    assert found(session, officer, text=f"#{numbered.id}") == [numbered.id]
+    assert found(session, officer, text=str(numbered.id)) == [numbered.id, mention.id]
+
+
+def test_items_holding_the_whole_phrase_come_first_and_pages_keep_the_ranking(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+
+    def item(text: str, hours_ago: int) -> int:
+        return add_item(session, text, received=NOW - timedelta(hours=hours_ago)).id
+
+    words_newest = item("Đường làng bị ngập", 1)
+    words_older = item("Ngập cả đoạn đường", 2)
+    phrase_newer = item("Đường ngập lụt", 4)
+    phrase_older = item("đường ngập sâu", 5)
+    item("Đường làng tối", 0)
+    officer = viewer(session, people.officer_a)
+    seen: list[int] = []
+    cursor: str | None = None
+    while True:
+        page = search(session, officer, SearchFilters(text="đường ngập"), cursor=cursor, limit=1)
+        seen += [c.id for c in page.cards]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [phrase_newer, phrase_older, words_newest, words_older]
+
+
+def test_the_sender_is_found_by_name_in_the_sender_box_and_in_the_text_box(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    hers = add_item(session, "Mất sóng 4G", author_name="Nguyễn Thị Ánh")
+    mentions_her = add_item(session, "Bà Nguyễn Thị Ánh nhờ hỏi giúp", author_name="Trần Văn Bảo")
+    officer = viewer(session, people.officer_a)
+    assert found(session, officer, author="nguyen thi anh") == [hers.id]
+    assert found(session, officer, author="NGUYỄN ÁNH") == [hers.id]
+    # The text box reads the sender too; the text that holds the name comes first.
+    assert found(session, officer, text="Nguyễn Thị Ánh") == [mentions_her.id, hers.id]
+
+
+def test_a_sender_the_viewer_may_not_know_is_never_confirmed_by_a_search(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    denunciation = add_item(
+        session,
+        "Tôi là Đỗ Thị Hằng, cán bộ địa chính đòi 5 triệu",
+        author_name="Đỗ Thị Hằng",
+        author_phone="0987 654 321",
+    )
+    assert denunciation.confidential
+    guesses: list[dict[str, str]] = [
+        {"text": "Đỗ Thị Hằng"},
+        {"text": "do thi hang"},
+        {"text": "0987654321"},
+        {"text": "địa chính"},  # the text itself: denouncers sign their texts
+        {"author": "Đỗ Thị Hằng"},
+        {"author": "0987.654.321"},
+    ]
+    for who in (people.officer_a, people.admin):
+        for guess in guesses:
+            assert found(session, viewer(session, who), **guess) == [], (who, guess)
+    leader = viewer(session, people.leader_a)
+    for guess in guesses:
+        assert found(session, leader, **guess) == [denunciation.id], guess
+    # Its number finds it, listed as in the queue: masked.
+    officer = viewer(session, people.officer_a)
+    (row,) = search(session, officer, SearchFilters(text=f"#{denunciation.id}")).cards
+    assert row.masked and row.author_name == MASK and "Hằng" not in row.text
+    # The officer it is assigned to knows the sender, and finds it.
+    denunciation.assignee_id = people.officer_a
+    session.flush()
+    assert found(session, officer, text="do thi hang") == [denunciation.id]
+
+
+def test_no_message_of_a_conversation_holding_a_denunciation_matches_for_an_officer(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+
+    def message(n: int, text: str) -> int:
+        return add_item(
+            session,
+            text,
+            source="facebook_message",
+            external_id=f"m_{n}",
+            thread_id="t_2",
+            parent_id="t_2",
+            author_id="778",
+            author_name="Vũ Văn Khải",
+            author_phone="0911 222 333",
+        ).id
+
+    greeting = message(1, "Chào xã, tôi ở xóm Đình")
+    denunciation = message(2, "Cán bộ thôn đòi tiền hỗ trợ")
+    officer, leader = viewer(session, people.officer_a), viewer(session, people.leader_a)
+    for query in ("xom dinh", "Vũ Văn Khải", "0911222333"):
+        assert found(session, officer, text=query) == [], query
+    assert found(session, leader, text="xom dinh") == [greeting]
+    assert set(found(session, leader, text="vu van khai")) == {denunciation, greeting}
+
+
+def test_an_edited_text_is_found_by_its_new_words_only(world: tuple[Session, People]) -> None:
+    session, people = world
+    first = ItemRecord(
+        source="facebook_comment",
+        external_id="edited_1",
+        unit_id="a",
+        created_time=NOW - timedelta(hours=1),
+        text="Đèn đường tắt",
+        author_name="Hà Văn Phúc",
+    )
+    (item_id,) = ingest(session, [first], now=NOW, policy=policy()).inserted
+    edit = replace(first, text="Cột điện đổ chắn lối")
+    assert ingest(session, [edit], now=NOW + timedelta(minutes=5), policy=policy()).edited
+    officer = viewer(session, people.officer_a)
+    assert found(session, officer, text="cot dien") == [item_id]
+    assert found(session, officer, text="den duong") == []
+    assert found(session, officer, author="ha van phuc") == [item_id]
+
+
+def test_the_migration_folds_the_items_stored_before_it(db_url: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0001")
+        before = [_item_before_search(n) for n in range(1_001)]  # one more than a batch
+        before[0] |= {"text": "ĐƯỜNG NGẬP sau mưa", "author_name": "Nguyễn Thị Ánh"}
+        before[1] |= {"author_phone": "0912 345 678"}
+        with engine.begin() as conn:
+            conn.execute(sa.insert(Unit.__table__), [{"id": "a", "name": "Xã A", "kind": "xa"}])
+            items = sa.table("items", *(sa.column(name) for name in before[0]))
+            conn.execute(sa.insert(items), before)
+        upgrade(engine)
+        sessions = session_factory(engine)
+        with sessions.begin() as session:
+            officer = _officer_of_a(session)
+            first, second = session.scalars(sa.select(Item.id).order_by(Item.id).limit(2))
+            assert found(session, officer, text="duong ngap") == [first]
+            assert found(session, officer, author="nguyen thi anh") == [first]
+            assert found(session, officer, text="0912345678") == [second]
+            last = session.scalars(sa.select(Item).order_by(Item.id.desc()).limit(1)).one()
+            assert last.search_text == " thu 1000 \x1f nguoi dan 1000 "
+    finally:
+        engine.dispose()
+
+
+def _item_before_search(n: int) -> dict[str, Any]:
+    """An items row as revision 0001 stores it (naive UTC times: no UTCDateTime here)."""
+    when = NOW.replace(tzinfo=None) - timedelta(minutes=n)
+    return {
+        "source": "facebook_comment",
+        "external_id": f"old_{n}",
+        "unit_id": "a",
+        "by_page": False,
+        "text": f"Thư {n}",
+        "author_name": f"Người dân {n}",
+        "author_phone": None,
+        "content_hash": f"{n:064d}",
+        "created_time": when,
+        "hidden": False,
+        "first_seen_at": when,
+        "last_seen_at": when,
+        "edited": False,
+        "deleted": False,
+        "missing_checks": 0,
+        "urgent": False,
+        "labels_corrected": False,
+        "status": "new",
+        "flagged": False,
+        "confidential": False,
+    }
+
+
+def _officer_of_a(session: Session) -> Viewer:
+    user = create_user(
+        session,
+        username="officer.a",
+        display_name="Officer A",
+        password=PASSWORD,
+        role="officer",
+        unit_ids=["a"],
+        now=NOW,
+    )
+    return viewer_for(session, user)
