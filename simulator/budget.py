@@ -1,4 +1,4 @@
-"""Sliding-window call budgets behind the usage headers and the 80001/80006/4 throttles."""
+"""Sliding-window call budgets behind the usage headers and the 80001/80006/613/4 throttles."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ ENGAGED_USERS = 50
 MESSENGER_CALLS = 200 * ENGAGED_USERS
 MESSENGER_WINDOW_SECONDS = 86400
 APP_CALLS = 20000
+# Meta's Messenger rate-limit page: the Conversations API allows 2 calls per second per Page.
+CONVERSATIONS_PER_SECOND = 2
 KIND_DEFAULTS = {
     "pages": (DEFAULT_CALLS, DEFAULT_WINDOW_SECONDS),
     "messenger": (MESSENGER_CALLS, MESSENGER_WINDOW_SECONDS),
@@ -66,6 +68,9 @@ class UsageMeter:
         self._budgets: dict[tuple[str, str], tuple[int, float]] = {}
         self._windows: dict[tuple[str, str], Window] = {}
         self._app = Window(APP_CALLS, DEFAULT_WINDOW_SECONDS)
+        # None switches the per-second limit off (for a harness whose clock never moves).
+        self.conversations_per_second: int | None = CONVERSATIONS_PER_SECOND
+        self._bursts: dict[str, Window] = {}
 
     def set_budget(self, page_id: str, kind: str, calls: int, seconds: float) -> None:
         if calls < 1 or seconds <= 0:
@@ -93,3 +98,16 @@ class UsageMeter:
         self._app.stamps.append(now)
         if page_id is not None:
             self._window(page_id, kind).stamps.append(now)
+
+    def conversations_busy(self, page_id: str, now: datetime) -> int | None:
+        """Minutes to wait when the Page used its Conversations API calls for this second."""
+        if self.conversations_per_second is None:
+            return None
+        burst = self._bursts.setdefault(page_id, Window(self.conversations_per_second, 1.0))
+        burst.calls = self.conversations_per_second
+        usage = burst.usage(now)
+        return usage.regain_minutes if usage.exhausted else None
+
+    def record_conversations(self, page_id: str, now: datetime) -> None:
+        if self.conversations_per_second is not None:
+            self._bursts[page_id].stamps.append(now)

@@ -118,6 +118,14 @@ def page_throttled(kind: str, minutes: int) -> GraphError:
     return GraphError(message, 80001, regain_minutes=minutes)
 
 
+def conversations_throttled(minutes: int) -> GraphError:
+    return GraphError(
+        "(#613) Calls to this api have exceeded the rate limit.",
+        613,
+        regain_minutes=minutes,
+    )
+
+
 def app_throttled() -> GraphError:
     return GraphError("(#4) Application request limit reached", 4, transient=True)
 

@@ -28,6 +28,7 @@ class Faults:
     empty_page_rate: float
     slow_seconds: float
     throttle_pages: set[str]
+    throttle_messenger: set[str]
     app_throttle: bool
 
     def __init__(self, seed: int = 0, **switches: Any) -> None:
@@ -41,6 +42,8 @@ class Faults:
             setattr(self, name, 0.0)
         self.slow_seconds = 0.2
         self.throttle_pages = set()
+        # Pages whose Messenger calls answer 80006 while their Pages calls keep working.
+        self.throttle_messenger = set()
         self.app_throttle = False
 
     def set(self, **switches: Any) -> None:
@@ -59,6 +62,7 @@ class Faults:
             state.update(
                 slow_seconds=self.slow_seconds,
                 throttle_pages=sorted(self.throttle_pages),
+                throttle_messenger=sorted(self.throttle_messenger),
                 app_throttle=self.app_throttle,
             )
             return state
@@ -69,8 +73,12 @@ class Faults:
             rate = float(getattr(self, name))
             return rate > 0 and self._rng.random() < rate
 
-    def page_throttled(self, page_id: str | None) -> bool:
-        return page_id is not None and page_id in self.throttle_pages
+    def page_throttled(self, page_id: str | None, kind: str = "pages") -> bool:
+        if page_id is None:
+            return False
+        return page_id in self.throttle_pages or (
+            kind == "messenger" and page_id in self.throttle_messenger
+        )
 
     @staticmethod
     def _checked(name: str, value: Any) -> Any:
@@ -81,7 +89,7 @@ class Faults:
             return rate
         if name == "slow_seconds":
             return max(0.0, float(value))
-        if name == "throttle_pages":
+        if name in ("throttle_pages", "throttle_messenger"):
             pages: Iterable[Any] = [value] if isinstance(value, str) else value
             return {str(page) for page in pages}
         if name == "app_throttle":

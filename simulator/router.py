@@ -14,6 +14,7 @@ from simulator.edges import list_edge
 from simulator.errors import (
     GraphError,
     app_throttled,
+    conversations_throttled,
     missing_object,
     page_throttled,
     permission_denied,
@@ -92,7 +93,7 @@ class GraphRouter:
                     return GraphResponse(200, self._debug_token(request), headers)
                 page_id = self.authenticate(request.params, request.header_token)
                 self.stats.count_page(page_id)
-                self._admit(page_id, kind, now)
+                self._admit(page_id, kind, now, request.method)
                 status, body = 200, self._route(request, page_id, kind, now)
             except GraphError as error:
                 status, body, regain = error.status, error.envelope(), error.regain_minutes
@@ -121,15 +122,23 @@ class GraphRouter:
                 raise proof_invalid()
         return page_id
 
-    def _admit(self, page_id: str, kind: str, now: datetime) -> None:
+    def _admit(self, page_id: str, kind: str, now: datetime, method: str) -> None:
         if self.faults.app_throttle:
             raise app_throttled()
-        if self.faults.page_throttled(page_id):
+        if self.faults.page_throttled(page_id, kind):
             raise page_throttled(kind, 5)
-        usage = self.world.meter.page_usage(page_id, kind, now)
+        meter = self.world.meter
+        usage = meter.page_usage(page_id, kind, now)
         if usage.exhausted:
             raise page_throttled(kind, usage.regain_minutes)
-        self.world.meter.record(page_id, kind, now)
+        # Reading threads and messages is the Conversations API, limited per second too.
+        reads_threads = kind == "messenger" and method.upper() == "GET"
+        busy = meter.conversations_busy(page_id, now) if reads_threads else None
+        if busy is not None:
+            raise conversations_throttled(busy)
+        meter.record(page_id, kind, now)
+        if reads_threads:
+            meter.record_conversations(page_id, now)
 
     def usage_headers(
         self, page_id: str | None, kind: str, now: datetime, regain: int | None = None
@@ -203,7 +212,7 @@ class GraphRouter:
         for _ in ids[1:]:
             self.stats.count_call()
             self.stats.count_page(page_id)
-            self._admit(page_id, kind, now)
+            self._admit(page_id, kind, now, "GET")
         fields = request.params.get("fields")
         return read_ids(
             ids,

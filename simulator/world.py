@@ -73,6 +73,17 @@ class World(ContentMixin, MessengerMixin):
         with self.lock:
             self.meter.set_budget(page_id, "messenger", calls_per_window, window_seconds)
 
+    def set_conversation_rate(self, per_second: int | None) -> None:
+        """Conversations API calls allowed per second per Page (Meta: 2); None for no limit.
+
+        Measured on the world's clock: a test whose clock stands still gets at most this many
+        thread reads per Page until it moves the clock on.
+        """
+        if per_second is not None and per_second < 1:
+            raise ValueError("per_second must be at least 1, or None for no limit")
+        with self.lock:
+            self.meter.conversations_per_second = per_second
+
     # lookups and ground truth -------------------------------------------------------------
     def lookup(self, object_id: str) -> GraphRecord | None:
         """Any live object by id; deleted comments and posts are gone."""
