@@ -229,3 +229,35 @@ def test_a_cursor_deeper_than_the_posts_cursor_limit_fails_with_code_100(
     assert "After Cursor specified exceeds the max limit" in error["message"]
     summary = graph.get(f"{post}/comments", limit=0, summary="true").json()["summary"]
     assert summary["total_count"] == 6, "a summary still counts the whole thread"
+
+
+def test_a_page_without_advanced_access_gets_citizens_comments_without_from(
+    sim_world: World, sim_clock: Clock, graph: GraphClient
+) -> None:
+    t = _thread(sim_world, sim_clock)
+    sim_world.set_from_hidden(PAGE)
+    fields = "id,from,message,parent{id,from}"
+    body = graph.get(f"{t['post']}/comments", filter="stream", fields=fields).json()
+    by_id = {item["id"]: item for item in body["data"]}
+    assert "from" not in by_id[t["first"]]
+    assert "from" not in by_id[t["deep"]]
+    assert by_id[t["page_reply"]]["from"]["id"] == PAGE, "the Page's own comments keep from"
+    assert by_id[t["deep"]]["parent"] == {
+        "id": t["page_reply"],
+        "from": by_id[t["page_reply"]]["from"],
+    }
+    assert by_id[t["page_reply"]]["parent"] == {"id": t["first"]}
+    assert "from" not in graph.get(t["second"]).json()
+    assert ("facebook_comment", t["first"]) in sim_world.citizen_items(PAGE)
+    sim_world.set_from_hidden(PAGE, False)
+    assert graph.get(t["second"], fields="from").json()["from"]["id"] == BINH[0]
+
+
+def test_from_hidden_can_be_set_when_the_page_is_added(sim_clock: Clock) -> None:
+    world = World(clock=sim_clock)
+    world.add_page(*CAM_GIANG, from_hidden=True)
+    post = world.add_post(PAGE, "Thông báo")
+    comment = world.add_comment(post, AN, "hỏi")
+    with GraphSimulator(world) as sim:
+        body = GraphClient(sim.base_url, CAM_GIANG[2]).get(comment, fields="id,from").json()
+    assert body == {"id": comment}
