@@ -1,115 +1,39 @@
-"""Realistic citizen traffic for the simulated Pages: a seeded history and live events."""
+"""Realistic citizen traffic for the simulated Pages: live events, one per `Traffic.step()`.
+
+The seeded histories live in history.py and are re-exported here.
+"""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from simulator.history import (
+    POST_KINDS,
+    History,
+    bulk_comments,
+    message_text,
+    seed_history,
+    seed_world,
+)
 from simulator.phrasebook import Phrasebook
 from simulator.records import Attachment
 from simulator.world import World
 
-PageSpec = tuple[str, str, str]
+__all__ = ["History", "Traffic", "bulk_comments", "seed_history", "seed_world"]
 DAY = timedelta(days=1)
-POST_KINDS = ("complaint", "urgent", "question", "denunciation")
-
-
-def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
-    span = max(0.0, (end - start).total_seconds())
-    return start + timedelta(seconds=rng.uniform(0, span))
-
-
-def seed_world(
-    world: World,
-    pages: list[PageSpec],
-    rng: random.Random,
-    *,
-    posts_per_page: int = 12,
-    days: int = 90,
-) -> None:
-    """Fill each Page with `days` of history: announcements, visitor and photo-only posts,
-    comment threads with replies, and Messenger conversations."""
-    book = Phrasebook.load()
-    now = world.now()
-    for page_id, name, token in pages:
-        if page_id not in world.pages:
-            world.add_page(page_id, name, token)
-        people = [book.person(rng) for _ in range(30)]
-        for index in range(posts_per_page):
-            created = now - timedelta(seconds=rng.uniform(600, days * 86400))
-            post_id = _seed_post(world, page_id, index, created, rng, book, people)
-            _seed_thread(world, post_id, created, now, rng, book, people)
-        for _ in range(rng.randint(3, 6)):
-            _seed_conversation(world, page_id, now, days, rng, book, rng.choice(people))
-
-
-def _seed_post(
-    world: World,
-    page_id: str,
-    index: int,
-    created: datetime,
-    rng: random.Random,
-    book: Phrasebook,
-    people: list[tuple[str, str]],
-) -> str:
-    # Every Page gets at least one visitor post and one photo-only post.
-    roll = rng.random()
-    if index == 1 or (index > 2 and roll < 0.2):
-        text = book.citizen_text(rng, rng.choice(POST_KINDS))
-        return world.add_post(page_id, text, rng.choice(people), created, rng.random() < 0.3)
-    if index == 2 or roll > 0.92:
-        return world.add_post(page_id, None, None, created, attachment=True)
-    return world.add_post(page_id, rng.choice(book.page_posts), None, created, rng.random() < 0.3)
-
-
-def _seed_thread(
-    world: World,
-    post_id: str,
-    created: datetime,
-    now: datetime,
-    rng: random.Random,
-    book: Phrasebook,
-    people: list[tuple[str, str]],
-) -> None:
-    for _ in range(rng.randint(0, 10)):
-        when = _between(rng, created, min(now, created + 4 * DAY))
-        photo = rng.random() < 0.05
-        top = world.add_comment(post_id, rng.choice(people), book.citizen_text(rng), when, photo)
-        last = top
-        for depth in range(rng.choice((0, 0, 1, 1, 2, 3))):
-            when = _between(rng, when, min(now, when + DAY))
-            if rng.random() < 0.3:
-                last = world.add_comment(top, None, rng.choice(book.page_replies), when)
-            else:
-                # Sometimes a reply answers the previous reply instead of the top comment.
-                parent = last if depth and rng.random() < 0.4 else top
-                last = world.add_comment(parent, rng.choice(people), rng.choice(book.replies), when)
-
-
-def _seed_conversation(
-    world: World,
-    page_id: str,
-    now: datetime,
-    days: int,
-    rng: random.Random,
-    book: Phrasebook,
-    user: tuple[str, str],
-) -> None:
-    when = now - timedelta(seconds=rng.uniform(600, days * 86400))
-    for _ in range(rng.randint(2, 8)):
-        from_page = rng.random() < 0.3
-        text = rng.choice(book.page_replies) if from_page else _message_text(rng, book)
-        world.add_message(page_id, user, text, from_page, when)
-        when = _between(rng, when, min(now, when + timedelta(hours=6)))
-
-
-def _message_text(rng: random.Random, book: Phrasebook) -> str:
-    return rng.choice(book.messages) if rng.random() < 0.4 else book.citizen_text(rng)
+# Live comments reach back to posts, reels and photos up to a year old.
+OLDEST = 365 * DAY
 
 
 class Traffic:
-    """Adds one realistic event per `step()` at the world's current time."""
+    """Adds one realistic event per `step()` at the world's current time.
+
+    Comments and replies reach posts of any age up to a year, reels and album photos;
+    messages sometimes carry no text (a sticker, a link, a story reply) or land outside the
+    main inbox. `World.citizen_items()` is the ground truth of what exists afterwards.
+    """
 
     def __init__(self, world: World, rng: random.Random) -> None:
         self.world = world
@@ -121,9 +45,16 @@ class Traffic:
             "reply": (12, self._reply),
             "deep_reply": (6, self._deep_reply),
             "old_post_comment": (6, self._old_post_comment),
+            "old_post_reply": (3, self._old_post_reply),
+            "reel_comment": (4, self._reel_comment),
+            "photo_comment": (4, self._photo_comment),
             "visitor_post": (5, self._visitor_post),
             "photo_post": (3, self._photo_post),
+            "album_post": (1, self._album_post),
+            "reel": (1, self._reel),
             "message": (12, self._message),
+            "message_without_text": (3, self._message_without_text),
+            "filtered_message": (2, self._filtered_message),
             "burst": (2, self._burst),
             "edit": (5, self._edit),
             "delete": (4, self._delete),
@@ -147,18 +78,25 @@ class Traffic:
             return fresh
         return self.rng.choice(self.people)
 
+    def _within_a_year(self, ids: list[str]) -> list[str]:
+        edge = self.world.now() - OLDEST
+        return [i for i in ids if self.world.posts[i].created >= edge]
+
     def _post(self, page_id: str, old: bool = False) -> str | None:
+        """One of the 8 newest posts, or (old) any post of the last year."""
         posts = self.world.post_ids(page_id)
         if old:
-            edge = self.world.now() - 30 * DAY
-            posts = [p for p in posts if self.world.posts[p].created < edge] or posts
+            posts = self._within_a_year(posts) or posts
         else:
             posts = sorted(posts, key=lambda p: self.world.posts[p].created)[-8:]
         return self.rng.choice(posts) if posts else None
 
-    def _comment_on(self, page_id: str, want: Callable[[str], bool]) -> str | None:
+    def _comment_on(
+        self, page_id: str, want: Callable[[str], bool], old: bool | None = None
+    ) -> str | None:
         for _ in range(6):
-            post_id = self._post(page_id, old=self.rng.random() < 0.3)
+            use_old = self.rng.random() < 0.3 if old is None else old
+            post_id = self._post(page_id, old=use_old)
             if post_id is None:
                 return None
             candidates = [c for c in self.world.comment_ids(post_id) if want(c)]
@@ -173,7 +111,17 @@ class Traffic:
         comment = self.world.comments[comment_id]
         return comment.is_reply and not comment.by_page
 
-    # events -------------------------------------------------------------------------------
+    def _say(self, target: str, reply_share: float) -> tuple[str, str, bool]:
+        """A citizen's comment on `target`, or a reply to one already there; (id, name, reply)."""
+        who = self._citizen()
+        existing = [c for c in self.world.comment_ids(target) if self._is_citizen(c)]
+        if existing and self.rng.random() < reply_share:
+            text = self.rng.choice(self.book.replies + self.book.citizen["chatter"])
+            return self.world.add_comment(self.rng.choice(existing), who, text), who[1], True
+        comment = self.world.add_comment(target, who, self.book.citizen_text(self.rng))
+        return comment, who[1], False
+
+    # events on posts ----------------------------------------------------------------------
     def _comment(self, page_id: str, old: bool = False) -> str:
         post_id = self._post(page_id, old)
         if post_id is None:
@@ -188,19 +136,24 @@ class Traffic:
     def _old_post_comment(self, page_id: str) -> str:
         return self._comment(page_id, old=True).replace("Bình luận mới", "Bình luận trên bài cũ")
 
-    def _reply(self, page_id: str, deep: bool = False) -> str:
+    def _reply(self, page_id: str, deep: bool = False, old: bool | None = None) -> str:
         want = self._is_citizen_reply if deep else self._is_citizen
-        parent = self._comment_on(page_id, want)
+        parent = self._comment_on(page_id, want, old)
         if parent is None:
             return self._comment(page_id)
         who = self._citizen()
         text = self.rng.choice(self.book.replies + self.book.citizen["chatter"])
         reply_id = self.world.add_comment(parent, who, text)
         kind = "Trả lời nhiều tầng" if deep else "Trả lời bình luận"
+        if old:
+            kind = "Trả lời trên bài cũ"
         return f"{kind} của {who[1]} ({reply_id})"
 
     def _deep_reply(self, page_id: str) -> str:
         return self._reply(page_id, deep=True)
+
+    def _old_post_reply(self, page_id: str) -> str:
+        return self._reply(page_id, old=True)
 
     def _visitor_post(self, page_id: str) -> str:
         who = self._citizen()
@@ -213,20 +166,73 @@ class Traffic:
         post_id = self.world.add_post(page_id, None, who, attachment=True)
         return f"Bài chỉ có ảnh ({post_id})"
 
+    # reels and album photos ---------------------------------------------------------------
+    def _reel(self, page_id: str) -> str:
+        reel = self.world.add_reel(page_id, self.rng.choice(self.book.page_posts))
+        return f"Trang đăng reel mới ({reel})"
+
+    def _album_post(self, page_id: str) -> str:
+        text = self.rng.choice(self.book.page_posts)
+        post_id = self.world.add_album_post(page_id, text, photos=self.rng.randint(2, 5))
+        return f"Trang đăng album ảnh ({post_id})"
+
+    def _reel_comment(self, page_id: str) -> str:
+        reels = self._within_a_year(self.world.reel_ids(page_id))
+        if not reels:
+            return self._reel(page_id)
+        comment, name, reply = self._say(self.rng.choice(reels), reply_share=0.3)
+        kind = "Trả lời trên reel" if reply else "Bình luận trên reel"
+        return f"{kind} của {name} ({comment})"
+
+    def _photo_comment(self, page_id: str) -> str:
+        albums = [p for p in self.world.post_ids(page_id) if self.world.photo_ids(p)]
+        albums = self._within_a_year(albums)
+        if not albums:
+            return self._album_post(page_id)
+        photo = self.rng.choice(self.world.photo_ids(self.rng.choice(albums)))
+        comment, name, reply = self._say(photo, reply_share=0.3)
+        kind = "Trả lời trên ảnh album" if reply else "Bình luận trên ảnh album"
+        return f"{kind} của {name} ({comment})"
+
+    # Messenger ----------------------------------------------------------------------------
     def _message(self, page_id: str) -> str:
         who = self._citizen()
-        text = _message_text(self.rng, self.book)
+        text = message_text(self.rng, self.book)
         attachments: list[Attachment] | None = [True] if self.rng.random() < 0.08 else None
         thread = self.world.add_message(page_id, who, text, attachments=attachments)
         return f"Tin nhắn của {who[1]} ({thread})"
 
+    def _message_without_text(self, page_id: str) -> str:
+        who = self._citizen()
+        kind = self.rng.choice(("sticker", "shares", "story", "unsupported"))
+        if kind == "sticker":
+            thread = self.world.add_message(page_id, who, sticker=True)
+        elif kind == "shares":
+            link = {"link": "https://baochinhphu.vn/tin-tuc", "name": "Tin chính phủ"}
+            thread = self.world.add_message(page_id, who, shares=[link])
+        elif kind == "story":
+            story_id = str(self.rng.randrange(10**16, 10**17))
+            story = {"id": story_id, "url": f"https://www.facebook.com/stories/{story_id}"}
+            thread = self.world.add_message(page_id, who, story=story)
+        else:
+            thread = self.world.add_message(page_id, who, unsupported=True)
+        return f"Tin nhắn không có chữ ({kind}) của {who[1]} ({thread})"
+
+    def _filtered_message(self, page_id: str) -> str:
+        who = self._citizen()
+        folder = self.rng.choice(("other", "other", "spam"))
+        thread = self.world.add_message(page_id, who, message_text(self.rng, self.book))
+        self.world.move_conversation(thread, folder)
+        return f"Tin nhắn vào mục {folder} của {who[1]} ({thread})"
+
     def _burst(self, page_id: str) -> str:
         who = self._citizen()
         for _ in range(30):
-            self.world.add_message(page_id, who, _message_text(self.rng, self.book))
+            self.world.add_message(page_id, who, message_text(self.rng, self.book))
         thread = self.world.conversation_with(page_id, who[0])
         return f"Loạt 30 tin nhắn của {who[1]} ({thread})"
 
+    # edits, deletions and the Page's own activity --------------------------------------------
     def _edit(self, page_id: str) -> str:
         comment_id = self._comment_on(page_id, self._is_citizen)
         if comment_id is None:
@@ -253,26 +259,3 @@ class Traffic:
         text = self.rng.choice(self.book.page_posts)
         post_id = self.world.add_post(page_id, text, attachment=self.rng.random() < 0.3)
         return f"Trang đăng thông báo mới ({post_id})"
-
-
-def bulk_comments(world: World, page_id: str, n: int, rng: random.Random) -> None:
-    """Quickly add `n` comments (about 20 % replies) over n/50 posts of the last 30 days."""
-    book = Phrasebook.load()
-    now = world.now()
-    people = [book.person(rng) for _ in range(500)]
-    texts = [book.citizen_text(rng) for _ in range(400)]
-    threads: list[tuple[str, datetime, list[str]]] = []
-    for _ in range(max(1, n // 50)):
-        created = now - timedelta(seconds=rng.uniform(3600, 30 * 86400))
-        post_id = world.add_post(page_id, rng.choice(book.page_posts), None, created)
-        threads.append((post_id, created, []))
-    span = 3 * 86400.0
-    with world.lock:
-        for _ in range(n):
-            post_id, created, tops = rng.choice(threads)
-            parent = rng.choice(tops) if tops and rng.random() < 0.2 else post_id
-            start = world.comments[parent].created if parent != post_id else created
-            when = min(start + timedelta(seconds=rng.uniform(0, span)), now)
-            comment_id = world.add_comment(parent, rng.choice(people), rng.choice(texts), when)
-            if parent == post_id:
-                tops.append(comment_id)

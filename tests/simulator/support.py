@@ -55,3 +55,34 @@ def walk(client: GraphClient, response: requests.Response) -> list[dict[str, Any
             return items
         response = client.follow(next_url)
     raise AssertionError("paging never ended")
+
+
+def read_everything(client: GraphClient, page_id: str) -> set[tuple[str, str]]:
+    """Every citizen item a Page token can read: visitor posts and comments on feed posts,
+    album photos and reels (replies included), and messages in every inbox folder.
+
+    Anything without `from`, or from someone other than the Page, is a citizen's.
+    """
+
+    def citizen(item: dict[str, Any]) -> bool:
+        return item.get("from", {}).get("id") != page_id
+
+    found: set[tuple[str, str]] = set()
+    fields = "id,from,attachments{subattachments{target{id}}}"
+    posts = walk(client, client.get(f"{page_id}/feed", fields=fields, limit=100))
+    reels = walk(client, client.get(f"{page_id}/video_reels", fields="id", limit=100))
+    threads = [post["id"] for post in posts + reels]
+    for post in posts:
+        found |= {("facebook_post", post["id"])} if citizen(post) else set()
+        for attachment in post.get("attachments", {}).get("data", []):
+            subattachments = attachment.get("subattachments", {}).get("data", [])
+            threads.extend(sub["target"]["id"] for sub in subattachments)
+    for thread in threads:
+        listing = client.get(f"{thread}/comments", filter="stream", fields="id,from", limit=100)
+        found |= {("facebook_comment", c["id"]) for c in walk(client, listing) if citizen(c)}
+    for folder in ("inbox", "other", "page_done", "spam"):
+        listing = client.get(f"{page_id}/conversations", folder=folder, fields="id", limit=100)
+        for conversation in walk(client, listing):
+            messages = client.get(f"{conversation['id']}/messages", fields="id,from", limit=100)
+            found |= {("facebook_message", m["id"]) for m in walk(client, messages) if citizen(m)}
+    return found
