@@ -14,7 +14,14 @@ from werkzeug.wrappers import Response as BaseResponse
 from review.context import db, now, roles_required, services, t, viewer
 from review.forms import CalendarDayForm, UserCreateForm, UserEditForm
 from storage.audit import record as audit
-from storage.calendar_days import all_days, deadline_policy, find_day
+from storage.calendar_days import (
+    CalendarDayRefusedError,
+    all_days,
+    check_new_day,
+    deadline_policy,
+    find_day,
+    recompute_open_deadlines,
+)
 from storage.health import page_health
 from storage.tables import CalendarDay, User
 from storage.users import (
@@ -147,8 +154,9 @@ def calendar() -> BaseResponse | tuple[str, int]:
     form = CalendarDayForm()
     if request.method == "POST":
         if form.validate() and form.day.data is not None:
-            if find_day(db(), form.day.data) is not None:
-                form.day.errors = [t("admin.day_exists")]
+            refused = _refusal(form)
+            if refused:
+                form.day.errors = [refused]
             else:
                 day = CalendarDay(day=form.day.data, kind=form.kind.data, note=form.note.data)
                 db().add(day)
@@ -159,9 +167,26 @@ def calendar() -> BaseResponse | tuple[str, int]:
     return _render_calendar(form), 200
 
 
+def _refusal(form: CalendarDayForm) -> str | None:
+    day = form.day.data
+    if day is None:
+        return t("admin.day_exists")
+    if find_day(db(), day) is not None:
+        return t("admin.day_exists")
+    try:
+        check_new_day(services().deadlines, day, form.kind.data or "", confirmed=form.confirm.data)
+    except CalendarDayRefusedError as exc:
+        return str(exc)
+    return None
+
+
 def _render_calendar(form: CalendarDayForm) -> str:
-    days = all_days(db())
-    return render_template("admin/calendar.html", form=form, days=days)
+    year = now().astimezone(VIETNAM_TZ).year
+    calendar = services().deadlines.calendar
+    statutory = calendar.statutory_days(year) + calendar.statutory_days(year + 1)
+    return render_template(
+        "admin/calendar.html", form=form, days=all_days(db()), statutory=statutory
+    )
 
 
 @bp.route("/calendar/<day>/delete", methods=["POST"])
@@ -186,6 +211,8 @@ def _calendar_changed(before: object, after: object) -> None:
     found = services()
     found.deadlines = deadline_policy(found.settings.deadlines_file, session)
     found.ingest_policy = found.ingest_policy.with_deadlines(found.deadlines)
+    moved = recompute_open_deadlines(session, found.deadlines, user_id=viewer().user_id, now=now())
+    flash(t("admin.deadlines_moved", count=moved), "ok")
 
 
 @bp.route("/pages")

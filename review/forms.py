@@ -124,3 +124,5 @@ class CalendarDayForm(Form):
     day = DateField(validators=[InputRequired(REQUIRED)])
     kind = SelectField(choices=["off", "work"])
     note = StringField(validators=[DataRequired(REQUIRED), Length(max=200)])
+    # A make-up working day (Saturday or Sunday) needs the admin's explicit confirmation.
+    confirm = BooleanField(default=False)

@@ -108,6 +108,14 @@ class WorkingCalendar:
             cached = self._public[year] = (days, make_up)
         return cached
 
+    def statutory_days(self, year: int) -> list[tuple[date, str, str]]:
+        """The year's public holidays and announced make-up Saturdays the package knows:
+        (day, "off" or "work", name), in date order, for the admins' calendar page."""
+        public, make_up = self._public_year(year)
+        days = [(day, "off", name) for day, name in public.items()]
+        days += [(day, "work", "Ngày làm bù theo thông báo của Chính phủ") for day in make_up]
+        return sorted(days)
+
     def _day(self, day: date) -> date:
         # datetime is a subclass of date: take its local calendar date, not its UTC one.
         return to_local(day, self.tz).date() if isinstance(day, datetime) else day
