@@ -42,6 +42,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "cli.demo:demo_command",
         "Chạy thử toàn bộ dịch vụ trên SQLite với trình mô phỏng Facebook.",
     ),
+    "doctor": (
+        "cli.doctor:doctor_command",
+        "Kiểm tra trực tiếp trang thật bằng mã truy cập đã cấu hình (chỉ đọc).",
+    ),
     "evaluate": (
         "cli.classifier:evaluate_command",
         "Đánh giá mô hình trên phần heldout của dữ liệu mẫu và bằng kiểm định chéo trên phần "

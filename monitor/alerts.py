@@ -19,6 +19,7 @@ from config.settings import Settings
 from monitor import alert_texts as texts
 from monitor.notifier import NotificationSender
 from monitor.recipients import Recipient, recipients
+from monitor.token_watch import WAKE_EVERY_SECONDS, TokenNotice, TokenWatch
 from storage import alert_state as state
 from storage import notifications as outbox
 from storage.calendar_days import deadline_policy
@@ -207,10 +208,27 @@ class AlertDetector:
             added += outbox.enqueue(session, messages, now)
         return added
 
+    # -- page tokens about to expire (monitor/token_watch.py finds them once a day) -----------
+    def token_expiring(self, session: Session, now: datetime, notice: TokenNotice) -> int:
+        """One alert per token, kind of expiry and expiry date, to the page_down targets."""
+        unit = state.unit_names(session).get(notice.unit_id, notice.unit_id)
+        day = notice.expires_at.astimezone(VIETNAM_TZ).date().isoformat()
+        key = f"token_expiring:{notice.page_id}:{notice.token_ref}:{notice.what}:{day}"
+        text = notice.text(unit, now)
+        messages = self._messages(
+            "page_down", key, notice.unit_id, text, recorded_as="token_expiring"
+        )
+        return outbox.enqueue(session, messages, now)
+
 
 def register_alert_jobs(daemon: Daemon) -> None:
-    """Detection and sending as two daemon jobs (``monitor/jobs.py`` calls this)."""
+    """Detection, sending and the daily token check as daemon jobs (``monitor/jobs.py``
+    calls this)."""
     detector = AlertDetector(daemon.settings, daemon.sessions, daemon.clock)
     sender = NotificationSender(daemon.settings.alerts, daemon.sessions, daemon.clock)
     daemon.add_job("alerts", DETECT_EVERY_SECONDS, detector.run)
     daemon.add_job("notifications", SEND_EVERY_SECONDS, sender.send_due)
+    watch = TokenWatch(
+        daemon.settings, daemon.client, daemon.sessions, daemon.clock, detector.token_expiring
+    )
+    daemon.add_job("token_check", WAKE_EVERY_SECONDS, watch.run)

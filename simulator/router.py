@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator import outbound
+from simulator.diagnostics import Diagnostics
 from simulator.edges import list_edge
 from simulator.errors import (
     GraphError,
@@ -79,6 +80,7 @@ class GraphRouter:
         self.world = world
         self.faults = faults
         self.stats = stats
+        self.diagnostics = Diagnostics(world)  # debug_token, permissions, subscribed_apps
 
     def handle(self, request: GraphRequest) -> GraphResponse:
         self.stats.count_call()
@@ -90,7 +92,10 @@ class GraphRouter:
             now = self.world.now()
             try:
                 if request.path.rstrip("/") == "/debug_token":
-                    return GraphResponse(200, self._debug_token(request), headers)
+                    answer = self.diagnostics.debug_token(
+                        request.params, request.header_token, self.authenticate
+                    )
+                    return GraphResponse(200, answer, headers)
                 page_id = self.authenticate(request.params, request.header_token)
                 self.stats.count_page(page_id)
                 self._admit(page_id, kind, now, request.method)
@@ -113,6 +118,7 @@ class GraphRouter:
         page_id, live = owner
         if not live:
             raise token_invalidated()
+        self.diagnostics.check_expiry(token, self.world.now())
         secret = self.world.app_secret
         if secret is not None:
             proof = params.get("appsecret_proof")
@@ -226,6 +232,9 @@ class GraphRouter:
         self, request: GraphRequest, target: GraphRecord, edge: list[str], now: datetime
     ) -> Any:
         params = request.params
+        answer = self.diagnostics.read(target, edge, params, request.header_token)
+        if answer is not None:
+            return answer
         specs: list[FieldSpec] | None = (
             parse_fields(params["fields"]) if "fields" in params else None
         )
@@ -240,28 +249,3 @@ class GraphRouter:
             view,
             empty_page=lambda: self.faults.roll("empty_page_rate"),
         )
-
-    def _debug_token(self, request: GraphRequest) -> dict[str, Any]:
-        """`GET /debug_token?input_token=...`, answered with an app token or a Page token."""
-        caller = request.params.get("access_token") or request.header_token
-        if not caller:
-            raise token_missing()
-        if "|" not in caller:
-            self.authenticate(request.params, request.header_token)
-        owner = self.world.token_owner(request.params.get("input_token", ""))
-        if owner is None:
-            raise token_unparsable()
-        page_id, live = owner
-        data: dict[str, Any] = {
-            "app_id": "100000000000000",
-            "type": "PAGE",
-            "application": "pakn",
-            "expires_at": 0,
-            "is_valid": live,
-            "profile_id": page_id,
-            "scopes": list(outbound.GRANTED_SCOPES),
-            "user_id": "100000000000099",
-        }
-        if not live:
-            data["error"] = {"code": 190, "message": token_invalidated().message, "subcode": 460}
-        return {"data": data}
