@@ -9,6 +9,7 @@ from classifier.labels import category_name, field_name
 from storage.masking import excerpt
 from storage.reports import SOURCE_NAMES
 from storage.tables import Item, Page, Reply
+from storage.visibility import reveal, shield_around
 from storage.workdays import VIETNAM_TZ, WEEKDAY_NAMES
 
 DIGEST_LIST_LIMIT = 20
@@ -42,10 +43,10 @@ def _labels(item: Item) -> str:
 
 
 def _text(item: Item, limit: int) -> str:
-    # A denouncer's name can sit in the text itself ("tôi là Nguyễn Văn A, tố cáo ..."); the
-    # author fields never appear, and for confidential items they are blanked in the text too.
-    hide = (item.author_name, item.author_id, item.author_phone) if item.confidential else ()
-    return excerpt(item.text, limit, hide=hide)
+    # An alert travels by e-mail and chat: nobody is entitled there (storage.visibility). The
+    # author fields never appear; a denouncer's text also loses "tôi là …", numbers, addresses
+    # and their name wherever a neighbour's text repeats it.
+    return excerpt(reveal(item, shield_around(item), None).text, limit)
 
 
 def urgent(item: Item, unit_name: str, public_url: str) -> tuple[str, str]:

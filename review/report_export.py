@@ -1,7 +1,9 @@
 """The leadership report as a file: an Excel workbook (openpyxl) or CSV.
 
 Used by ``pakn report`` and the dashboard's download. Citizens' texts are written as plain
-text, never as formulas: a comment starting with "=" must not run in the leader's Excel.
+text, never as formulas: a comment starting with "=" must not run in the leader's Excel, nor
+once someone edits the cell or saves the sheet as CSV (storage.masking.spreadsheet_text).
+Denouncers arrive masked already (storage.reports).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from classifier.labels import category_name, field_name
+from storage.masking import spreadsheet_text
 from storage.reports import SOURCE_NAMES, STATUS_NAMES, ListedItem, Report, Tally, summary_rows
 from storage.workdays import VIETNAM_TZ
 
@@ -51,7 +54,6 @@ OUTCOME_NAMES = {
     "overdue": "Quá hạn",
 }
 DATE_FORMAT = "dd/mm/yyyy hh:mm"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def display_name(dimension: str, key: str | None, report: Report) -> str:
@@ -183,6 +185,9 @@ def _fill(sheet: Worksheet, rows: Sequence[Sequence[Any]], start: int = 1) -> No
             cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"  # openpyxl would store "=..." as a formula
+                if spreadsheet_text(value) != value:
+                    # Excel's own "typed with a leading '": text even after editing the cell.
+                    cell.quotePrefix = True
             elif isinstance(value, datetime):
                 cell.number_format = DATE_FORMAT
 
@@ -215,6 +220,4 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    return spreadsheet_text(value) if isinstance(value, str) else value

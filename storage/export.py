@@ -1,4 +1,10 @@
-"""Item export (``pakn export``): one flat record per item, streamed."""
+"""Item export (``pakn export``): one flat record per item, streamed.
+
+Nobody is entitled to a denouncer's identity in a file (storage.visibility): a shielded row
+loses its author, its ids that open it on Facebook (external_id, permalink), its attachments,
+and the identity written in its text. Text cells are made safe for spreadsheets unless the
+caller writes JSON (``spreadsheet=False``): a comment "=HYPERLINK(...)" must not run in Excel.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.masking import MASKED_AUTHOR, spreadsheet_text
 from storage.tables import Item
+from storage.visibility import Shield, every_shield, reveal
 
 FIELDS = (
     "source",
@@ -39,7 +47,7 @@ FIELDS = (
     "department",
     "due_at",
 )
-_MASK = "(ẩn danh: thông tin người tố cáo được bảo vệ)"
+_HIDDEN_WHEN_SHIELDED = ("external_id", "attachments")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -47,17 +55,31 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def export_rows(
-    session: Session, *, include_page_replies: bool = False, reveal_confidential: bool = False
+    session: Session, *, include_page_replies: bool = False, spreadsheet: bool = True
 ) -> Iterator[dict[str, Any]]:
-    """Items oldest first. A denouncer's identity is masked unless explicitly revealed."""
+    """Items oldest first, every denouncer masked."""
     query = select(Item).order_by(Item.created_time, Item.id)
     if not include_page_replies:
         query = query.where(Item.by_page.is_(False))
+    shield = every_shield(session)
     for item in session.scalars(query.execution_options(yield_per=1000)):
-        row: dict[str, Any] = {name: getattr(item, name) for name in FIELDS}
-        for key in ("created_time", "first_seen_at", "due_at"):
-            row[key] = _iso(row[key])
-        if item.confidential and not reveal_confidential:
-            row["author_id"] = None
-            row["author_name"] = _MASK
+        row = _row(item, shield)
+        if spreadsheet:
+            row = {k: spreadsheet_text(v) if isinstance(v, str) else v for k, v in row.items()}
         yield row
+
+
+def _row(item: Item, shield: Shield) -> dict[str, Any]:
+    row: dict[str, Any] = {name: getattr(item, name) for name in FIELDS}
+    for key in ("created_time", "first_seen_at", "due_at"):
+        row[key] = _iso(row[key])
+    shown = reveal(item, shield.guard(item), None, MASKED_AUTHOR)
+    row |= {
+        "author_id": shown.author_id,
+        "author_name": shown.author_name,
+        "permalink": shown.permalink,
+        "text": shown.text,
+    }
+    if not shown.known:
+        row |= dict.fromkeys(_HIDDEN_WHEN_SHIELDED)
+    return row

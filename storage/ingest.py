@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.audit import record as audit
 from storage.records import Classify, ItemRecord, Prediction
 from storage.search_text import search_text
 from storage.tables import Item, ItemVersion
@@ -113,11 +114,31 @@ def _relabel(
     classify: Classify,
 ) -> None:
     """An edit can turn a question into a report of a fire: classify the new text again,
-    unless an officer has already decided the labels."""
+    unless an officer has already decided the labels. An edit never lifts confidentiality: a
+    denouncer who softens the text is still a denouncer (only a leader clears the flag)."""
     predictions = classify([rec.text for _id, rec in edited])
+    before = {
+        row.id: row
+        for row in session.execute(
+            select(Item.id, Item.category, Item.urgent, Item.field, Item.confidential).where(
+                Item.id.in_([item_id for item_id, _rec in edited])
+            )
+        )
+    }
     for (item_id, rec), pred in zip(edited, predictions, strict=True):
         values = labels_and_queue(pred, rec.created_time, policy, now)
+        values["confidential"] = bool(values.get("confidential")) or before[item_id].confidential
         session.execute(update(Item).where(Item.id == item_id).values(**values))
+        _audit_relabel(session, before[item_id], values, now)
+
+
+def _audit_relabel(session: Session, old: Any, values: dict[str, Any], now: datetime) -> None:
+    """The labels the daemon gave an edited item, beside the ones it had (the system did it)."""
+    keys = ("category", "urgent", "field", "confidential")
+    was = {k: getattr(old, k) for k in keys}
+    after = {k: values.get(k, was[k]) for k in keys}
+    if after != was:
+        audit(session, None, "labels_reclassified", old.id, was, after, now)
 
 
 def _existing(session: Session, chunk: Sequence[ItemRecord]) -> dict[tuple[str, str], Any]:

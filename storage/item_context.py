@@ -1,8 +1,9 @@
 """Everything an officer needs beside an item: the post or parent comment, the rest of the
 thread or Messenger conversation, earlier texts, replies, notes, duplicates and the audit trail.
 
-Other items appear as ``ItemCard``s, so a confidential neighbour keeps its sender masked, and
-every message of a shielded Messenger conversation (storage.visibility) too.
+The item itself (``shown``), its earlier texts and every neighbour pass through the identity
+policy (storage.visibility) with one shield for them all: a denouncer's name, phone and link
+show only to those entitled, wherever in the thread they appear.
 """
 
 from __future__ import annotations
@@ -24,7 +25,16 @@ from storage.tables import (
     Reply,
     User,
 )
-from storage.visibility import ItemCard, Viewer, card, is_shielded, shielded_conversations
+from storage.visibility import (
+    MASK,
+    ItemCard,
+    Shield,
+    Viewer,
+    card,
+    may_see_identity,
+    shield_for,
+    shown_text,
+)
 
 THREAD_LIMIT: Final = 200
 AUDIT_LIMIT: Final = 300
@@ -41,6 +51,14 @@ class PostView:
 
 
 @dataclass(frozen=True)
+class VersionView:
+    """An earlier text of the item, masked like the item."""
+
+    text: str
+    replaced_at: datetime
+
+
+@dataclass(frozen=True)
 class NoteView:
     note: Note
     author: str
@@ -54,45 +72,66 @@ class AuditView:
 
 @dataclass(frozen=True)
 class ItemContext:
+    shown: ItemCard  # the item as this viewer may see it
     post: PostView | None
     parent: ItemCard | None
     thread: list[ItemCard]
     conversation: Conversation | None
-    versions: list[ItemVersion]
+    versions: list[VersionView]
     replies: list[Reply]
     notes: list[NoteView]
     audit: list[AuditView]
     duplicate_of: ItemCard | None
     duplicates: list[ItemCard]
 
+    def neighbours(self) -> list[ItemCard]:
+        """The other items the page shows (whose shown senders the web audits)."""
+        return [c for c in (self.parent, *self.thread, self.duplicate_of, *self.duplicates) if c]
+
 
 def item_context(session: Session, item: Item, viewer: Viewer) -> ItemContext:
     original = session.get(Item, item.duplicate_of_id) if item.duplicate_of_id else None
-    duplicates = session.scalars(
-        select(Item).where(Item.duplicate_of_id == item.id).order_by(Item.id)
+    duplicates = list(
+        session.scalars(select(Item).where(Item.duplicate_of_id == item.id).order_by(Item.id))
     )
+    thread, parent = _thread(session, item), _parent(session, item)
+    others = [o for o in (*thread, parent, *duplicates, original) if o is not None]
+    shield = shield_for(session, [item, *others])
+
+    def show(other: Item) -> ItemCard:
+        return card(other, viewer, shielded=shield.guard(other))
+
     messenger = item.source == "facebook_message" and item.thread_id
     notes, audit = _notes_and_audit(session, item.id)
     return ItemContext(
-        post=_post(session, item, viewer),
-        parent=_parent(session, item, viewer),
-        thread=_thread(session, item, viewer),
+        shown=show(item),
+        post=_post(session, item, viewer, shield),
+        parent=show(parent) if parent is not None else None,
+        thread=[show(o) for o in thread],
         conversation=session.get(Conversation, item.thread_id) if messenger else None,
-        versions=list(
-            session.scalars(
-                select(ItemVersion)
-                .where(ItemVersion.item_id == item.id)
-                .order_by(ItemVersion.replaced_at, ItemVersion.id)
-            )
-        ),
+        versions=_versions(session, item, viewer, shield),
         replies=list(
             session.scalars(select(Reply).where(Reply.item_id == item.id).order_by(Reply.id))
         ),
         notes=notes,
         audit=audit,
-        duplicate_of=card(original, viewer) if original is not None else None,
-        duplicates=[card(d, viewer) for d in duplicates],
+        duplicate_of=show(original) if original is not None else None,
+        duplicates=[show(d) for d in duplicates],
     )
+
+
+def _versions(session: Session, item: Item, viewer: Viewer, shield: Shield) -> list[VersionView]:
+    guard = shield.guard(item)
+    known = may_see_identity(viewer, item, shielded=guard)
+    rows = session.scalars(
+        select(ItemVersion)
+        .where(ItemVersion.item_id == item.id)
+        .order_by(ItemVersion.replaced_at, ItemVersion.id)
+    )
+    return [
+        VersionView(shown_text(v.text, item, guard, viewer, known=known), v.replaced_at)
+        for v in rows
+    ]
 
 
 def _notes_and_audit(session: Session, item_id: int) -> tuple[list[NoteView], list[AuditView]]:
@@ -112,10 +151,10 @@ def _notes_and_audit(session: Session, item_id: int) -> tuple[list[NoteView], li
     )
 
 
-def _thread(session: Session, item: Item, viewer: Viewer) -> list[ItemCard]:
+def _thread(session: Session, item: Item) -> list[Item]:
     if not item.thread_id:
         return []
-    others = list(
+    return list(
         session.scalars(
             select(Item)
             .where(Item.thread_id == item.thread_id, Item.id != item.id)
@@ -123,36 +162,36 @@ def _thread(session: Session, item: Item, viewer: Viewer) -> list[ItemCard]:
             .limit(THREAD_LIMIT)
         )
     )
-    shielded = shielded_conversations(session, [item, *others])
-    return [card(o, viewer, shielded=is_shielded(o, shielded)) for o in others]
 
 
-def _post(session: Session, item: Item, viewer: Viewer) -> PostView | None:
+def _post(session: Session, item: Item, viewer: Viewer, shield: Shield) -> PostView | None:
     if item.source != "facebook_comment" or not item.thread_id:
         return None
     post = session.get(Post, item.thread_id)
     if post is None:
         return None
-    author = post.author_name
-    permalink = post.permalink
-    if not post.by_page:
-        # A visitor's post is also an item: show its author the way that item shows it.
-        as_item = session.scalar(
-            select(Item).where(Item.source == "facebook_post", Item.external_id == post.id)
-        )
-        if as_item is not None:
-            shown = card(as_item, viewer)
-            author, permalink = shown.author_name, shown.permalink
-    return PostView(post.id, post.message, author, post.by_page, permalink, post.created_time)
+    author, permalink, message = post.author_name, post.permalink, post.message
+    guard = shield.guard(item)
+    if message and guard is not None:
+        message = shown_text(message, item, guard, viewer, known=True)
+    as_item = session.scalar(
+        select(Item).where(Item.source == "facebook_post", Item.external_id == post.id)
+    )
+    if as_item is not None and not post.by_page:
+        # A visitor's post is also an item: show it the way that item shows it.
+        shown = card(as_item, viewer, shielded=shield.guard(as_item))
+        author, permalink, message = shown.author_name, shown.permalink, shown.text
+    elif not post.by_page and guard and any(d.author_id == post.author_id for d in guard.nearby):
+        author, permalink = MASK, None  # a denouncer's post we never stored as an item
+    return PostView(post.id, message, author, post.by_page, permalink, post.created_time)
 
 
-def _parent(session: Session, item: Item, viewer: Viewer) -> ItemCard | None:
+def _parent(session: Session, item: Item) -> Item | None:
     if item.source != "facebook_comment" or not item.parent_id or item.parent_id == item.thread_id:
         return None
-    parent = session.scalar(
+    return session.scalar(
         select(Item).where(Item.source == "facebook_comment", Item.external_id == item.parent_id)
     )
-    return card(parent, viewer) if parent is not None else None
 
 
 def _user_names(session: Session, item_id: int) -> dict[int, str]:

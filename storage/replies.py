@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from storage.audit import record as audit
 from storage.tables import REPLY_KINDS, AuditEntry, Conversation, Item, Reply
+from storage.visibility import names_a_denouncer
 
 STANDARD_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
@@ -66,10 +67,11 @@ def plan(
 def _public(item: Item, text: str) -> SendPlan:
     if item.source not in ("facebook_comment", "facebook_post"):
         raise ReplyRefusedError("Chỉ trả lời công khai được cho bình luận hoặc bài viết.")
-    if item.confidential and _mentions_author(item, text):
+    if _mentions_author(item, text):
         raise ReplyRefusedError(
-            "Trả lời công khai không được nêu danh tính người tố cáo (Luật Tố cáo, Điều 8). "
-            "Bỏ tên người gửi khỏi nội dung, hoặc trả lời riêng qua Messenger."
+            "Trả lời công khai không được nêu danh tính người tố cáo (Luật Tố cáo, Điều 8), "
+            "kể cả khi trả lời một bình luận khác trong cùng chuỗi. Bỏ tên, số điện thoại "
+            "của người tố cáo khỏi nội dung, hoặc trả lời riêng qua Messenger."
         )
     return SendPlan(path=f"{item.external_id}/comments", form={"message": text})
 
@@ -111,9 +113,10 @@ def _recipient(item: Item, conv: Conversation | None) -> str:
 
 
 def _mentions_author(item: Item, text: str) -> bool:
-    lowered = text.casefold()
-    names = [n for n in (item.author_name, item.author_id) if n and len(n) >= 3]
-    return any(n.casefold() in lowered for n in names)
+    """No public reply naming a denouncer of the item's thread (storage.visibility). It reads
+    the thread through the session that loaded the item, the web's or the daemon's; a detached
+    item is checked against itself."""
+    return names_a_denouncer(object_session(item), item, text)
 
 
 def create_reply(

@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from storage.masking import author_label, excerpt
+from storage.masking import MASKED_AUTHOR, excerpt
 from storage.report_periods import Period
 from storage.tables import OPEN_STATUSES, Item, Unit
+from storage.visibility import Guard, reveal, shield_for
 from storage.workdays import VIETNAM_TZ
 
 OUTCOMES = ("on_time", "late", "open", "overdue")
@@ -183,19 +184,19 @@ def _sorted(tallies: Iterable[Tally]) -> list[Tally]:
 
 
 def listed(session: Session, ids: Sequence[int], now: datetime) -> list[ListedItem]:
-    """The items for the report's lists, confidential authors masked, oldest first."""
+    """The items for the report's lists, denouncers masked (a report file travels: nobody is
+    entitled in it, storage.visibility), oldest first."""
     out: list[ListedItem] = []
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        items = session.scalars(select(Item).where(Item.id.in_(chunk)))
-        out += [_listed(item, now) for item in items]
+        items = list(session.scalars(select(Item).where(Item.id.in_(chunk))))
+        shield = shield_for(session, items)
+        out += [_listed(item, shield.guard(item), now) for item in items]
     return sorted(out, key=lambda i: (i.received_at, i.id))
 
 
-def _listed(item: Item, now: datetime) -> ListedItem:
-    hide: tuple[str | None, ...] = (
-        (item.author_name, item.author_id, item.author_phone) if item.confidential else ()
-    )
+def _listed(item: Item, guard: Guard | None, now: datetime) -> ListedItem:
+    shown = reveal(item, guard, None, MASKED_AUTHOR)
     return ListedItem(
         id=item.id,
         received_at=item.created_time,
@@ -207,8 +208,8 @@ def _listed(item: Item, now: datetime) -> ListedItem:
         status=item.status,
         urgent=item.urgent,
         due_at=item.due_at,
-        author=author_label(item.author_name, item.confidential),
-        excerpt=excerpt(item.text, 200, hide=hide),
+        author=shown.author_name or "",
+        excerpt=excerpt(shown.text, 200),
         outcome=outcome(item.status, item.due_at, item.answered_at or item.closed_at, now),
     )
 

@@ -19,6 +19,7 @@ from storage.audit import record as audit
 from storage.deadlines import CATEGORIES
 from storage.ingest import IngestPolicy
 from storage.tables import OPEN_STATUSES, STATUSES, Item, Note, User, UserUnit
+from storage.visibility import confidential_after_review
 
 TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     "new": frozenset({"acknowledged", "in_triage", "assigned", "transferred", "not_actionable"}),
@@ -187,7 +188,8 @@ def review_labels(
     if field != item.field:
         item.department = policy.routing.get(field, item.department)
     item.category, item.urgent, item.field = category, urgent, field
-    item.confidential = category == "to_cao"
+    # tố cáo makes it confidential; only a leader lifts that (storage.visibility).
+    item.confidential = confidential_after_review(session, item, category, user_id)
     item.labels_corrected = (category, urgent, field) != (
         item.pred_category,
         item.pred_urgent,

@@ -1,29 +1,41 @@
-"""Who may see which items, and how an item looks to someone who may not open it.
+"""The one identity policy: who may know who sent an item, and what everyone else is shown.
 
-Users see the items of the units they belong to (``UserUnit``); admins see every unit. An item
-classified or confirmed as tố cáo is ``confidential``: only the leaders of its unit and its
-assigned officer may open it or see who sent it (Luật Tố cáo 2018, Điều 8 khoản 3 and Điều 56).
-Everyone else, admins included (they run the system, they do not handle denunciations), sees it
-in lists with the sender's name, id, phone and link replaced by ``MASK`` and may not open it.
-The web layer writes a "view_confidential" audit entry for every opening.
+Luật Tố cáo 2018 (Điều 8 khoản 3, Điều 56): a denouncer's identity is known only to the
+leaders of the unit and the officer assigned to the denunciation.
 
-A Messenger conversation is one citizen writing: when one of its messages is confidential, the
-sender of every message in it is the denouncer, so the whole conversation is "shielded".
+- A *denunciation* is a ``confidential`` item (set by the model, a rule or an officer; an edit
+  never clears it and only a leader may, ``confidential_after_review``).
+- A sender is *shielded* when they are a denouncer: on the denunciation itself, on every message
+  of a Messenger conversation holding one (one citizen writes the whole conversation), and on
+  every other comment, reply or visitor post by the same author_id in the same thread.
+- Who may know a shielded sender (``may_see_identity``): the leaders of the unit; on a
+  denunciation its assigned officer; on the other shielded items, the officers assigned to the
+  denunciations that shield them. Admins run the system, they do not handle denunciations.
+- Audiences with no person behind them (``pakn export``, report files, alert texts, a public
+  reply) are never entitled: files and messages travel.
+- What the others see (``reveal``): name, id, phone and link replaced, the text with identity
+  spans masked (storage.masking); a neighbour's text loses the denouncers' names and numbers.
+- Every look at a shielded sender by an entitled person is audited by the web: a card with
+  ``shielded`` and not ``masked`` is one ("view_confidential" for the item page,
+  "view_confidential_listed" for lists and neighbours: review/item_views.py, queue_views.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, object_session
 
-from storage.masking import excerpt
-from storage.tables import Item, User, UserUnit
+from storage.item_card import ItemCard, Shown, card_of
+from storage.masking import introduced_names, mask_identity, mask_names, mentions, numbers_in
+from storage.tables import Item, ItemVersion, User, UserUnit
 
 MASK = "Thông tin người gửi được bảo mật"
+_CHUNK = 500
+
+__all__ = ["MASK", "ItemCard", "Shown"]
 
 
 @dataclass(frozen=True)
@@ -60,56 +72,144 @@ def unit_clause(viewer: Viewer) -> ColumnElement[bool]:
     return Item.unit_id.in_(sorted(viewer.unit_ids))
 
 
-def identity_clause(viewer: Viewer) -> ColumnElement[bool]:
-    """Items whose sender the viewer may know: searching by author must not find the others,
-    or a masked item would give its author away by turning up in the results."""
-    if viewer.is_leader:
-        return true()
-    other = aliased(Item)
-    denounced_in_conversation = exists().where(
-        other.thread_id == Item.thread_id,
-        other.source == "facebook_message",
-        other.confidential.is_(True),
+# --------------------------------------------------------------------- who is a denouncer
+
+
+@dataclass(frozen=True)
+class Denunciation:
+    """A confidential item, as far as it protects the items around it."""
+
+    id: int
+    thread_id: str | None
+    messenger: bool
+    author_id: str | None
+    assignee_id: int | None
+    names: tuple[str, ...]  # profile name, id and the names given in its texts
+    numbers: tuple[str, ...]  # phones and ID numbers, as digits
+
+    def covers(self, item: Item) -> bool:
+        """Whether the item's sender is this denouncer."""
+        if item.id == self.id:
+            return True
+        if item.thread_id is None or item.thread_id != self.thread_id:
+            return False
+        if self.messenger and item.source == "facebook_message":
+            return True
+        return self.author_id is not None and item.author_id == self.author_id
+
+    def entitles(self, viewer: Viewer | None) -> bool:
+        return viewer is not None and (viewer.is_leader or viewer.user_id == self.assignee_id)
+
+
+def _denunciation(row: Item, earlier: Iterable[str]) -> Denunciation:
+    texts = [row.text, *earlier]
+    names = [n for t in texts for n in introduced_names(t)]
+    numbers = [n for t in (row.author_phone or "", *texts) for n in numbers_in(t)]
+    return Denunciation(
+        id=row.id,
+        thread_id=row.thread_id,
+        messenger=row.source == "facebook_message",
+        author_id=row.author_id,
+        assignee_id=row.assignee_id,
+        names=tuple(n for n in (row.author_name, row.author_id, *names) if n),
+        numbers=tuple(dict.fromkeys(numbers)),
     )
-    unprotected = and_(
-        Item.confidential.is_(False),
-        or_(Item.source != "facebook_message", ~denounced_in_conversation),
-    )
-    return or_(unprotected, Item.assignee_id == viewer.user_id)
 
 
-def shielded_conversations(session: Session, items: Iterable[Item]) -> set[str]:
-    """The Messenger conversations (thread ids) among ``items`` that hold a confidential
-    message."""
-    threads = {i.thread_id for i in items if i.source == "facebook_message" and i.thread_id}
-    if not threads:
-        return set()
-    found = session.scalars(
-        select(Item.thread_id)
-        .where(
-            Item.thread_id.in_(sorted(threads)),
-            Item.source == "facebook_message",
-            Item.confidential.is_(True),
-        )
-        .distinct()
-    )
-    return {t for t in found if t is not None}
+@dataclass(frozen=True)
+class Guard:
+    """The denunciations around one item: those whose sender is its sender (``shielding``)
+    and every one in its thread (``nearby``), whose identities its text must not give away."""
+
+    shielding: tuple[Denunciation, ...]
+    nearby: tuple[Denunciation, ...]
+
+    def hidden_names(self, viewer: Viewer | None) -> list[str]:
+        return [n for d in self.nearby if not d.entitles(viewer) for n in d.names]
 
 
-def is_shielded(item: Item, shielded: set[str]) -> bool:
-    return item.source == "facebook_message" and item.thread_id in shielded
+@dataclass(frozen=True)
+class Shield:
+    """The denunciations of some threads, from which each item's ``Guard`` follows."""
+
+    by_thread: Mapping[str, tuple[Denunciation, ...]]
+
+    def guard(self, item: Item) -> Guard | None:
+        nearby = self.by_thread.get(item.thread_id or "", ())
+        if item.confidential and all(d.id != item.id for d in nearby):
+            nearby = (*nearby, _denunciation(item, ()))
+        if not nearby:
+            return None
+        return Guard(tuple(d for d in nearby if d.covers(item)), nearby)
 
 
-def may_see_identity(viewer: Viewer, item: Item, *, shielded: bool = False) -> bool:
+def shield_for(session: Session, items: Iterable[Item]) -> Shield:
+    """The shield of the threads of ``items``: two queries, whatever their number."""
+    threads = sorted({i.thread_id for i in items if i.thread_id})
+    found: list[Denunciation] = []
+    for start in range(0, len(threads), _CHUNK):
+        found += _denunciations(session, Item.thread_id.in_(threads[start : start + _CHUNK]))
+    return _by_thread(found)
+
+
+def every_shield(session: Session) -> Shield:
+    """The shield of every thread (``pakn export`` reads them all)."""
+    return _by_thread(_denunciations(session, Item.thread_id.is_not(None)))
+
+
+def shield_around(item: Item) -> Guard | None:
+    """The guard of an item through the session that loaded it, for callers that hold only
+    the item (alert texts, the reply check when the daemon sends)."""
+    session = object_session(item)
+    return (shield_for(session, [item]) if session else Shield({})).guard(item)
+
+
+def _denunciations(session: Session, where: ColumnElement[bool]) -> list[Denunciation]:
+    rows = list(session.scalars(select(Item).where(where, Item.confidential.is_(True))))
+    # The earlier texts too: an edit must not wash out the name the denouncer first gave.
+    texts: dict[int, list[str]] = {}
+    for start in range(0, len(rows), _CHUNK):
+        ids = [r.id for r in rows[start : start + _CHUNK]]
+        for item_id, text in session.execute(
+            select(ItemVersion.item_id, ItemVersion.text).where(ItemVersion.item_id.in_(ids))
+        ):
+            texts.setdefault(item_id, []).append(text)
+    return [_denunciation(r, texts.get(r.id, ())) for r in rows]
+
+
+def _by_thread(found: Iterable[Denunciation]) -> Shield:
+    grouped: dict[str, list[Denunciation]] = {}
+    for d in found:
+        grouped.setdefault(d.thread_id or "", []).append(d)
+    return Shield({t: tuple(ds) for t, ds in grouped.items()})
+
+
+# The names storage/queue_search.py calls: the whole policy behind the old words.
+shielded_conversations = shield_for
+
+
+def is_shielded(item: Item, shield: Shield) -> Guard | None:
+    return shield.guard(item)
+
+
+# ------------------------------------------------------------------------- who may know
+
+
+def may_see_identity(viewer: Viewer, item: Item, *, shielded: Guard | None = None) -> bool:
+    """Whether the viewer may know who sent the item; ``shielded`` is its guard (shield_for)."""
     if not viewer.sees_unit(item.unit_id):
         return False
-    if not (item.confidential or shielded):
+    if viewer.is_leader:
         return True
-    return viewer.is_leader or item.assignee_id == viewer.user_id
+    if item.confidential:
+        return item.assignee_id == viewer.user_id
+    shielding = shielded.shielding if shielded else ()
+    return not shielding or any(d.assignee_id == viewer.user_id for d in shielding)
 
 
 def may_open(viewer: Viewer, item: Item) -> bool:
-    """Open the item page and act on it: the same rule as knowing the sender."""
+    """Open the item page and act on it: a denunciation only for those who may know its
+    sender; another shielded item opens with its sender masked."""
     return may_see_identity(viewer, item)
 
 
@@ -118,80 +218,90 @@ def may_assign_others(viewer: Viewer) -> bool:
     return viewer.role in ("leader", "admin")
 
 
-@dataclass(frozen=True, kw_only=True)
-class ItemCard:
-    """What a list row or a context entry shows: the item with the sender masked if needed."""
-
-    id: int
-    source: str
-    unit_id: str
-    text: str
-    created_time: datetime
-    author_name: str | None
-    author_id: str | None
-    author_phone: str | None
-    permalink: str | None
-    masked: bool
-    openable: bool
-    by_page: bool
-    category: str | None
-    urgent: bool
-    field: str | None
-    confidence: float | None
-    model_version: str | None
-    labels_corrected: bool
-    labels_reviewed_at: datetime | None
-    status: str
-    flagged: bool
-    flag_reasons: tuple[str, ...]
-    confidential: bool
-    department: str | None
-    assignee_id: int | None
-    due_at: datetime | None
-    deadline_rule: str | None
-    duplicate_of_id: int | None
-    edited: bool
-    deleted: bool
-    hidden: bool
-
-
-def card(item: Item, viewer: Viewer, *, shielded: bool = False) -> ItemCard:
-    known = may_see_identity(viewer, item, shielded=shielded)
-    text = item.text
-    if not known:
-        # Denouncers often sign their text ("Tôi là ..., sđt ..."): strip that too.
-        hide = (item.author_name, item.author_id, item.author_phone)
-        text = excerpt(item.text, limit=len(item.text) + 1, hide=hide)
-    return ItemCard(
-        id=item.id,
-        source=item.source,
-        unit_id=item.unit_id,
-        text=text,
-        created_time=item.created_time,
-        author_name=item.author_name if known else MASK,
-        author_id=item.author_id if known else None,
-        author_phone=item.author_phone if known else None,
-        permalink=item.permalink if known else None,
-        masked=not known,
-        openable=may_open(viewer, item),
-        by_page=item.by_page,
-        category=item.category,
-        urgent=item.urgent,
-        field=item.field,
-        confidence=item.confidence,
-        model_version=item.model_version,
-        labels_corrected=item.labels_corrected,
-        labels_reviewed_at=item.labels_reviewed_at,
-        status=item.status,
-        flagged=item.flagged,
-        flag_reasons=tuple(r for r in (item.flag_reasons or "").split(",") if r),
-        confidential=item.confidential,
-        department=item.department,
-        assignee_id=item.assignee_id,
-        due_at=item.due_at,
-        deadline_rule=item.deadline_rule,
-        duplicate_of_id=item.duplicate_of_id,
-        edited=item.edited,
-        deleted=item.deleted,
-        hidden=item.hidden,
+def identity_clause(viewer: Viewer) -> ColumnElement[bool]:
+    """Items whose sender the viewer may know, as SQL: searching by author must not find the
+    others, or a masked item would give its author away by turning up in the results."""
+    if viewer.is_leader:
+        return true()
+    mine, other = aliased(Item), aliased(Item)
+    return or_(
+        and_(Item.confidential.is_(True), Item.assignee_id == viewer.user_id),
+        and_(
+            Item.confidential.is_(False),
+            or_(
+                ~exists().where(_covers(other)),
+                exists().where(_covers(mine), mine.assignee_id == viewer.user_id),
+            ),
+        ),
     )
+
+
+def _covers(d: type[Item]) -> ColumnElement[bool]:
+    """``d`` is a denunciation whose sender also sent ``Item`` (Denunciation.covers)."""
+    return and_(
+        d.confidential.is_(True),
+        d.thread_id == Item.thread_id,
+        or_(
+            and_(d.source == "facebook_message", Item.source == "facebook_message"),
+            and_(d.author_id.is_not(None), d.author_id == Item.author_id),
+        ),
+    )
+
+
+def confidential_after_review(
+    session: Session, item: Item, category: str, user_id: int | None
+) -> bool:
+    """tố cáo makes an item confidential; once it is, only a leader lifts the flag (the label
+    review is audited with the flag before and after)."""
+    if category == "to_cao" or not item.confidential:
+        return category == "to_cao"
+    user = session.get(User, user_id) if user_id is not None else None
+    return user is None or user.role != "leader"
+
+
+# --------------------------------------------------------------------- what is shown
+
+
+def reveal(item: Item, guard: Guard | None, viewer: Viewer | None, label: str = MASK) -> Shown:
+    """What ``viewer`` sees of the item; None: a file or message leaving the web (export,
+    report, alert text), where a shielded sender is never shown."""
+    shielded = item.confidential or bool(guard and guard.shielding)
+    known = not shielded if viewer is None else may_see_identity(viewer, item, shielded=guard)
+    text = shown_text(item.text, item, guard, viewer, known=known)
+    if not known:
+        return Shown(False, True, label, None, None, None, text)
+    return Shown(
+        True, shielded, item.author_name, item.author_id, item.author_phone, item.permalink, text
+    )
+
+
+def shown_text(
+    text: str, item: Item, guard: Guard | None, viewer: Viewer | None, *, known: bool
+) -> str:
+    """``text`` (the item's, or an earlier version of it) as the audience may read it."""
+    hidden = guard.hidden_names(viewer) if guard else []
+    if not known:
+        return mask_identity(text, (item.author_name, item.author_id, *hidden))
+    return mask_names(text, hidden) if hidden else text
+
+
+def card(item: Item, viewer: Viewer, *, shielded: Guard | None = None) -> ItemCard:
+    """A list row or context entry; ``shielded`` is the item's guard (``cards`` finds it)."""
+    return card_of(item, reveal(item, shielded, viewer), openable=may_open(viewer, item))
+
+
+def cards(session: Session, items: Iterable[Item], viewer: Viewer) -> list[ItemCard]:
+    """List rows for the viewer, with one shield for them all (what a list should call)."""
+    batch = list(items)
+    shield = shield_for(session, batch)
+    return [card(i, viewer, shielded=shield.guard(i)) for i in batch]
+
+
+def names_a_denouncer(session: Session | None, item: Item, text: str) -> bool:
+    """The reply check: whether ``text`` gives the name, phone or ID number of a denouncer of
+    the item's thread (or of the item), however spaced, cased, accented or composed."""
+    guard = (shield_for(session, [item]) if session else Shield({})).guard(item)
+    if guard is None:
+        return False
+    names = [n for d in guard.nearby for n in d.names]
+    return mentions(text, names, [n for d in guard.nearby for n in d.numbers])

@@ -98,6 +98,6 @@ def test_phone_numbers_and_emails_are_masked_in_excerpts() -> None:
     for secret in ("0912 345 678", "091.234.5678", "912345678", "an.nguyen@example.vn"):
         assert secret not in masked
     assert excerpt("Tôi là Trần Thị Bình, " + "x" * 300, 50, hide=["Trần Thị Bình"]).startswith(
-        "Tôi là ***,"
+        "Tôi là [tên đã ẩn],"
     )
     assert len(excerpt("a " * 300, 200)) == 200
