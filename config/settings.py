@@ -90,6 +90,8 @@ class WebSettings:
     default_language: Literal["vi", "en"] = "vi"
     # Reverse proxies in front (nginx = 1) whose X-Forwarded-For/-Proto headers are trusted.
     trusted_proxies: int = 0
+    # Requests served at once; each holds one database connection while it runs.
+    threads: int = 8
 
 
 @dataclass(frozen=True)
@@ -244,12 +246,21 @@ def _apply_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, A
     return raw
 
 
+# The database pool's connections (SQLAlchemy's 5 + 10 overflow): a thread more would wait.
+MAX_WEB_THREADS = 15
+
+
 def _validate(s: Settings) -> None:
     if s.poll_interval_seconds < 5:
         raise ConfigError("poll_interval_seconds: phải từ 5 giây trở lên để không bị Meta chặn.")
     _validate_alerts(s.alerts, {u.id for u in s.units} | {p.unit for p in s.pages})
     _validate_poll(s.poll)
     _validate_webhooks(s)
+    if not 1 <= s.web.threads <= MAX_WEB_THREADS:
+        raise ConfigError(
+            f"web.threads: cần từ 1 đến {MAX_WEB_THREADS}, nhận {s.web.threads!r}. Mỗi luồng "
+            "giữ một kết nối cơ sở dữ liệu; muốn phục vụ nhiều hơn, chạy thêm tiến trình web."
+        )
     if not re.fullmatch(r"v\d+\.\d+", s.graph.version):
         raise ConfigError(f"graph.version: cần dạng v25.0, nhận được {s.graph.version!r}")
     seen: set[str] = set()

@@ -16,10 +16,15 @@ blueprint:
 
 Every route requires a signed-in user (``_require_login``) except the login page and static
 files; every POST needs a CSRF token (Flask-WTF's CSRFProtect).
+
+A request is one unit of work: its session (``db()``) is committed when the view returned
+without error, and rolled back after an exception (``abort()`` included) or a status of 500 and
+up; ``_end_request`` decides. GET requests read through sessions that take no lock on SQLite.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
@@ -27,6 +32,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -40,6 +46,8 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import escape
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -47,11 +55,22 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from config.settings import Settings, default_data_dir
 from review import filters
-from review.context import EXTENSION, Services, current_user, services, t
+from review.context import (
+    EXTENSION,
+    Services,
+    current_user,
+    now,
+    run_writes_apart,
+    services,
+    t,
+    write_apart,
+)
 from review.i18n import LANGUAGES, Translations
 from review.throttle import LoginThrottle
 from storage.calendar_days import deadline_policy
+from storage.db import read_sessions
 from storage.ingest import IngestPolicy
+from storage.tables import User
 
 log = logging.getLogger("pakn.review")
 
@@ -72,6 +91,15 @@ _CSP = (
 )
 
 
+class _WebApp(Flask):
+    def handle_user_exception(self, e: Exception) -> Any:
+        # Every exception of a view or a before_request hook passes here, abort() included,
+        # whether an error handler then turns it into a page or not: the request's changes
+        # must not be committed (see _end_request).
+        g.failed = True
+        return super().handle_user_exception(e)
+
+
 def create_app(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -80,7 +108,7 @@ def create_app(
     clock: Callable[[], datetime] | None = None,
     testing: bool = False,
 ) -> Flask:
-    app = Flask(__name__)
+    app = _WebApp(__name__)
     app.config.update(
         SECRET_KEY=secret_key(settings),
         SESSION_COOKIE_NAME="pakn_session",
@@ -121,9 +149,13 @@ def _services(
 ) -> Services:
     with sessions.begin() as session:
         deadlines = deadline_policy(settings.deadlines_file, session)
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, Engine):
+        raise TypeError("create_app needs sessions bound to an engine (storage.db.session_factory)")
     return Services(
         settings=settings,
         sessions=sessions,
+        read_sessions=read_sessions(engine),
         clock=clock or (lambda: datetime.now(UTC)),
         ingest_policy=policy.with_deadlines(deadlines),
         deadlines=deadlines,
@@ -175,12 +207,19 @@ def _choose_language() -> None:
         session["lang"] = asked
         user = current_user() if request.endpoint not in PUBLIC_ENDPOINTS else None
         if user is not None and user.language != asked:
-            user.language = asked  # remembered for the next sign-in, on any device
+            # Remembered for the next sign-in, on any device; a GET's own session only reads.
+            write_apart(functools.partial(_remember_language, user.id, asked))
     chosen = session.get("lang")
     if chosen not in LANGUAGES:
         user = current_user() if request.endpoint not in PUBLIC_ENDPOINTS else None
         chosen = user.language if user is not None and user.language in LANGUAGES else None
     g.lang = chosen or services().settings.web.default_language
+
+
+def _remember_language(user_id: int, language: str, session: Session) -> None:
+    user = session.get(User, user_id)
+    if user is not None:
+        user.language = language
 
 
 def _require_login() -> BaseResponse | None:
@@ -193,12 +232,9 @@ def _require_login() -> BaseResponse | None:
 
 
 def _finish(response: Response) -> Response:
-    found = g.pop("db", None)
-    if found is not None:
-        try:
-            found.commit()
-        finally:
-            found.close()
+    # Flask runs this for error pages too: only a view that returned without error commits.
+    _end_request(commit=not g.get("failed", False) and response.status_code < 500)
+    run_writes_apart()
     headers = response.headers
     headers.setdefault("Content-Security-Policy", _CSP)
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -210,10 +246,27 @@ def _finish(response: Response) -> Response:
     return response
 
 
-def _close(_error: BaseException | None) -> None:
-    found = g.pop("db", None)
-    if found is not None:
-        found.close()  # not committed: an error happened, so roll back
+def _end_request(*, commit: bool) -> None:
+    found: Session | None = g.pop("db", None)
+    if found is None:
+        return
+    try:
+        if commit:
+            found.commit()
+        else:
+            found.rollback()
+    finally:
+        found.close()
+
+
+def _close(error: BaseException | None) -> None:
+    # Reached with a session still open only when _finish did not run: an exception went
+    # past the error pages (PROPAGATE_EXCEPTIONS, as in tests). Roll back, keep the apart writes.
+    _end_request(commit=False)
+    try:
+        run_writes_apart()
+    except Exception:
+        log.exception("không ghi được nhật ký sau lỗi %r", error)
 
 
 def _csrf_error(error: CSRFError) -> tuple[str, int]:
@@ -222,6 +275,22 @@ def _csrf_error(error: CSRFError) -> tuple[str, int]:
 
 def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
     code = error.code or 500
+    if code >= 500:
+        return _server_error(code)
     if code not in (400, 401, 403, 404, 405, 413, 429):
         return error
     return render_template("error.html", message=t(f"error.http_{code}"), code=code), code
+
+
+def _server_error(code: int) -> tuple[str, int]:
+    """The page after an unexpected error (logged by Flask with its traceback); never the
+    traceback itself, which may hold citizens' data."""
+    found: Session | None = g.get("db")
+    if found is not None:
+        found.rollback()  # what the view did is undone; the page may still read (who is it?)
+    message = t("error.http_500", at=filters.local(now(), "%H:%M %d/%m/%Y"))
+    try:
+        return render_template("error.html", message=message, code=code), code
+    except Exception:  # the database itself may be what failed: a page without the menu
+        log.exception("không hiển thị được trang lỗi đầy đủ")
+        return f"<!doctype html><meta charset=utf-8><p>{escape(message)}</p>", code

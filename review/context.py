@@ -2,8 +2,15 @@
 
 Helpers for blueprints (the reports blueprint included):
 
-- ``db()``: the request's SQLAlchemy session, inside a transaction that is committed after the
-  view returns (rolled back on an error). Storage functions never commit; neither do views.
+- ``db()``: the request's SQLAlchemy session, inside a transaction that is committed when the
+  view returned without error (no exception, ``abort()`` included, and a status below 500) and
+  rolled back otherwise. Storage functions never commit; neither do views. For a GET (HEAD,
+  OPTIONS) it only reads, which on SQLite takes no lock (``storage.db.read_sessions``); writing
+  through it raises ``ReadOnlySessionError``.
+- ``audit_apart(action, item_id, detail)`` and ``write_apart(write)``: writes committed in a
+  small transaction of their own once the request's session has ended, whatever became of it:
+  the audit entry of a refusal (the refused request rolls back), and the few writes a GET makes
+  (the audit of a page view or a download, the language choice).
 - ``now()``: the current time (aware UTC) from the app's clock (frozen in tests).
 - ``current_user()``: the signed-in ``User`` (every route except the login page requires one).
 - ``viewer()``: the user as the access rules see them (``storage.visibility.Viewer``).
@@ -25,12 +32,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask, abort, current_app, g, session
+from flask import Flask, abort, current_app, g, has_request_context, request, session
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from review.i18n import DEFAULT_LANGUAGE, Translations
 from review.throttle import LoginThrottle
+from storage.audit import record as audit
 from storage.deadlines import DeadlinePolicy
 from storage.ingest import IngestPolicy
 from storage.tables import User
@@ -39,6 +47,8 @@ from storage.visibility import Viewer, viewer_for
 P = ParamSpec("P")
 R = TypeVar("R")
 EXTENSION = "pakn"
+# Requests whose session only reads; every other method writes (and on SQLite takes the lock).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
@@ -52,7 +62,8 @@ class Services:
     """Built once by ``create_app``; views reach it through ``services()``."""
 
     settings: Settings
-    sessions: sessionmaker[Session]
+    sessions: sessionmaker[Session]  # writers (storage.db.session_factory)
+    read_sessions: sessionmaker[Session]  # storage.db.read_sessions, for GET requests
     clock: Callable[[], datetime]
     ingest_policy: IngestPolicy
     deadlines: DeadlinePolicy
@@ -73,10 +84,35 @@ def add_leader_nav(app: Flask, endpoint: str, *, vi: str, en: str) -> None:
 
 def db() -> Session:
     if "db" not in g:
-        g.db = services().sessions()
+        found = services()
+        reads = has_request_context() and request.method in READING_METHODS
+        g.db = (found.read_sessions if reads else found.sessions)()
         g.db.begin()
-    found: Session = g.db
-    return found
+    session: Session = g.db
+    return session
+
+
+def write_apart(write: Callable[[Session], None]) -> None:
+    """Run ``write`` in a small transaction of its own after the request's session has ended
+    (committed or rolled back), so that it stays whatever the request's outcome."""
+    g.setdefault("writes_apart", []).append(write)
+
+
+def audit_apart(action: str, item_id: int | None, detail: Any = None) -> None:
+    """An audit entry of the signed-in user that stays even if the request fails or is refused:
+    a refusal, a page view, a download."""
+    user = current_user()
+    user_id, moment = (user.id if user is not None else None), now()
+    write_apart(lambda session: audit(session, user_id, action, item_id, None, detail, moment))
+
+
+def run_writes_apart() -> None:
+    """Commit what ``write_apart`` collected; the app calls it once the request's session ended."""
+    writes: list[Callable[[Session], None]] = g.pop("writes_apart", [])
+    if writes:
+        with services().sessions.begin() as session:
+            for write in writes:
+                write(session)
 
 
 def now() -> datetime:

@@ -14,10 +14,9 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from review.context import db, now, services, t, viewer
+from review.context import audit_apart, db, now, services, t, viewer
 from review.filters import label
 from review.forms import AssignForm, DuplicateForm, LabelsForm, NoteForm, ReplyForm, StatusForm
-from storage.audit import record as audit
 from storage.item_context import item_context
 from storage.replies import ReplyRefusedError, create_reply, refused_for_good, resend, retry
 from storage.review_queue import (
@@ -53,10 +52,10 @@ def load_item(item_id: int, *, viewing: bool = False) -> Item:
     if item is None or not who.sees_unit(item.unit_id):
         abort(404)
     if not may_open(who, item):
-        audit(db(), who.user_id, "view_confidential_denied", item.id, None, None, now())
+        audit_apart("view_confidential_denied", item.id)  # kept: the refused request rolls back
         abort(403)
     if viewing and _protected(item) and may_see_identity(who, item, shielded=_shielded(item)):
-        audit(db(), who.user_id, "view_confidential", item.id, None, None, now())
+        audit_apart("view_confidential", item.id)  # a GET's own session only reads
     return item
 
 

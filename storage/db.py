@@ -1,4 +1,13 @@
-"""Engines and sessions: SQLite (WAL, busy timeout, foreign keys) or PostgreSQL via psycopg 3."""
+"""Engines and sessions: SQLite (WAL, busy timeout, foreign keys) or PostgreSQL via psycopg 3.
+
+Two kinds of session, so that nobody has to remember SQLite's locking rules:
+
+- ``session_factory(engine)``: sessions that may write. On SQLite each transaction takes the
+  write lock at ``BEGIN IMMEDIATE``, so writers queue (``busy_timeout``) instead of failing.
+- ``read_sessions(engine)``: sessions that only read. On SQLite they begin deferred and take no
+  lock at all (WAL: a reader sees a snapshot, never waits for a writer nor holds one up). Asking
+  one to write raises ``ReadOnlySessionError`` on every database, at the write.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +16,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 log = logging.getLogger("pakn.storage")
 
 
+# An execution option of the engine behind read_sessions(): SQLite begins deferred for it.
+READS_ONLY: Final = "pakn_reads_only"
+
+
 class DatabaseError(RuntimeError):
     """The database cannot be reached or is not ready; the message says how to fix it."""
+
+
+class ReadOnlySessionError(RuntimeError):
+    """Code holding a session of ``read_sessions()`` tried to write (a programming error)."""
 
 
 def normalise_url(url: str) -> str:
@@ -48,7 +65,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take it over so that
-        # BEGIN IMMEDIATE serialises writers instead of failing on upgrade.
+        # BEGIN IMMEDIATE serialises writers instead of failing on upgrade (and readers
+        # begin deferred, see _sqlite_begin).
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -65,12 +83,47 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Connection) -> None:
+    # A deferred transaction that writes after reading must upgrade its snapshot to the write
+    # lock, and SQLite refuses at once (SQLITE_BUSY_SNAPSHOT, busy_timeout does not help) when
+    # another writer committed meanwhile. So a writer locks at BEGIN and waits its turn there;
+    # only sessions that cannot write (read_sessions) begin deferred and lock nothing.
+    reads_only = conn.get_execution_options().get(READS_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that may write (on SQLite they hold the write lock for the whole transaction:
+    keep them short, and read with ``read_sessions``)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that only read: no lock on SQLite; a write through them raises
+    ``ReadOnlySessionError`` (flush, or an INSERT/UPDATE/DELETE statement) on every database."""
+    readers = sessionmaker(engine.execution_options(**{READS_ONLY: True}), expire_on_commit=False)
+    event.listen(readers, "before_flush", _refuse_flush)
+    event.listen(readers, "do_orm_execute", _refuse_statement)
+    return readers
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    changed = [o for o in session.dirty if session.is_modified(o)]
+    pending = [*session.new, *session.deleted, *changed]
+    if pending:
+        names = ", ".join(sorted({type(o).__name__ for o in pending}))
+        raise ReadOnlySessionError(
+            f"a read-only session cannot write ({names}): write through a session of "
+            "session_factory(), in a short transaction of its own"
+        )
+
+
+def _refuse_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlySessionError(
+            "a read-only session cannot run INSERT, UPDATE or DELETE: write through a session "
+            "of session_factory(), in a short transaction of its own"
+        )
 
 
 @contextmanager
