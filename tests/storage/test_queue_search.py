@@ -391,6 +391,23 @@ def test_no_message_of_a_conversation_holding_a_denunciation_matches_for_an_offi
     assert set(found(session, leader, text="vu van khai")) == {denunciation, greeting}
 
 
+def test_a_name_masked_in_a_neighbours_text_does_not_make_it_match(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    denunciation = add_item(
+        session, "Tôi là Đỗ Thị Hằng, cán bộ địa chính đòi 5 triệu", author_name="Đỗ Thị Hằng"
+    )
+    neighbour = add_item(session, "Chị Đỗ Thị Hằng nói đúng, đường ngập lắm")
+    officer = viewer(session, people.officer_a)
+    (row,) = search(session, officer, SearchFilters(text="đường ngập")).cards
+    assert row.id == neighbour.id and "Hằng" not in row.text
+    assert found(session, officer, text="Đỗ Thị Hằng") == []
+    assert found(session, officer, text="hang duong ngap") == []
+    leader = viewer(session, people.leader_a)
+    assert set(found(session, leader, text="Đỗ Thị Hằng")) == {neighbour.id, denunciation.id}
+
+
 def test_an_edited_text_is_found_by_its_new_words_only(world: tuple[Session, People]) -> None:
     session, people = world
     first = ItemRecord(
