@@ -50,6 +50,8 @@ class ContentMixin(WorldState):
             )
             self.posts[post.id] = post
             self.page_posts[page_id].append(post.id)
+            if published:
+                self._emit("post", "add", post.id, page_id)
             return post.id
 
     def add_album_post(
@@ -105,6 +107,7 @@ class ContentMixin(WorldState):
             )
             self.posts[reel.id] = reel
             self.page_reels[page_id].append(reel.id)
+            self._emit("post", "add", reel.id, page_id)
             return reel.id
 
     def delete_post(self, post_id: str) -> None:
@@ -116,6 +119,7 @@ class ContentMixin(WorldState):
                 gone.deleted = True
                 for comment_id in gone.comment_ids:
                     self.comments[comment_id].deleted = True
+            self._emit("post", "remove", post_id, post.page_id)
 
     def set_cursor_limit(self, object_id: str, limit: int | None) -> None:
         """Make `after` cursors deeper than `limit` comments fail on this object's comments."""
@@ -161,6 +165,7 @@ class ContentMixin(WorldState):
             # A comment moves its object's updated_time; a reply only if the switch says so.
             if parent is None or self.behaviour.reply_bumps_post:
                 self._touch(post, moment)
+            self._emit("comment", "add", comment_id, post.page_id)
             return comment_id
 
     def _touch(self, post: PostRecord, moment: datetime) -> None:
@@ -175,6 +180,7 @@ class ContentMixin(WorldState):
             comment.message = message
             if self.behaviour.edit_bumps_post:
                 self._touch(self.posts[comment.post_id], self.now())
+            self._emit("comment", "edited", comment_id, comment.page_id)
 
     def delete_comment(self, comment_id: str) -> None:
         """Delete a comment and, as Facebook does, every reply under it."""
@@ -185,10 +191,14 @@ class ContentMixin(WorldState):
                 current = pending.pop()
                 current.deleted = True
                 pending.extend(self.comments[reply] for reply in current.reply_ids)
+            # One removal for the comment the person deleted, none for the replies under it.
+            self._emit("comment", "remove", comment_id, comment.page_id)
 
     def hide_comment(self, comment_id: str, hidden: bool = True) -> None:
         with self.lock:
-            self._live_comment(comment_id).hidden = hidden
+            comment = self._live_comment(comment_id)
+            comment.hidden = hidden
+            self._emit("comment", "hide" if hidden else "unhide", comment_id, comment.page_id)
 
     def _live_comment(self, comment_id: str) -> CommentRecord:
         comment = self.comments.get(comment_id)

@@ -63,7 +63,17 @@ class MessengerMixin(WorldState):
             )
             self.messages[record.id] = record
             conversation.message_ids.append(record.id)
+            self._emit("message", "add", record.id, page_id)
             return conversation.id
+
+    def edit_message(self, message_id: str, text: str) -> None:
+        """The citizen edits the text of a message they sent (Messenger's "Edit")."""
+        with self.lock:
+            message = self.messages[message_id]
+            message.text = text
+            message.edits += 1
+            page_id = self.conversations[message.conversation_id].page_id
+            self._emit("message", "edited", message_id, page_id)
 
     def move_conversation(self, conversation_id: str, folder: str) -> None:
         """File a thread elsewhere, as an officer or Meta's filters do in the Page inbox."""

@@ -119,6 +119,8 @@ class MessageRecord:
     sticker: str | None = None
     story: dict[str, str] | None = None
     unsupported: bool = False
+    # How many times the sender edited the text (a `message_edits` webhook each time).
+    edits: int = 0
 
 
 @dataclass

@@ -32,6 +32,7 @@ from simulator.payloads import render
 from simulator.records import CommentRecord, GraphRecord, MessageRecord
 from simulator.stats import Stats
 from simulator.view import View
+from simulator.webhooks import subscribed_apps
 from simulator.world import World
 
 DEFAULT_VERSION = "v25.0"
@@ -193,6 +194,9 @@ class GraphRouter:
         target = self._resolve(parts[0], page_id, method)
         if method == "GET":
             return self._read(request, target, parts[1:], now)
+        if parts[1:] == ["subscribed_apps"] and method in ("POST", "DELETE"):
+            token = request.params.get("access_token") or request.header_token or ""
+            return subscribed_apps(self.diagnostics, target, method, request.params, token)
         if method == "POST" and len(parts) == 2:
             return outbound.create(
                 self.world, target, parts[1], request.params, request.json_body, now

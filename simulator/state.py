@@ -4,6 +4,7 @@ reels, photos and comments, conversations.py Messenger threads."""
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -22,6 +23,11 @@ from simulator.records import (
 )
 
 Clock = Callable[[], datetime]
+# What `World.subscribe` callbacks receive: {"type": "comment"|"post"|"message", "verb":
+# "add"|"edited"|"remove"|"hide"|"unhide", "id", "page_id", "at"}.
+WorldEvent = dict[str, Any]
+Observer = Callable[[WorldEvent], None]
+log = logging.getLogger("pakn.simulator")
 
 
 def _utc_now() -> datetime:
@@ -58,6 +64,30 @@ class WorldState:
         self._threads: dict[tuple[str, str], str] = {}
         self.messages: dict[str, MessageRecord] = {}
         self._sent: list[dict[str, Any]] = []
+        self._observers: list[Observer] = []
+
+    def subscribe(self, callback: Observer) -> Callable[[], None]:
+        """Call `callback(event)` after every change a webhook would report (under the lock,
+        so the callback sees the world as the change left it and must not block); returns the
+        function that stops it."""
+        with self.lock:
+            self._observers.append(callback)
+
+        def stop() -> None:
+            with self.lock:
+                if callback in self._observers:
+                    self._observers.remove(callback)
+
+        return stop
+
+    def _emit(self, kind: str, verb: str, object_id: str, page_id: str) -> None:
+        event = {"type": kind, "verb": verb, "id": object_id, "page_id": page_id, "at": self.now()}
+        for callback in list(self._observers):
+            try:
+                callback(dict(event))
+            except Exception:
+                # An observer's bug must not undo or half-apply the change it was told about.
+                log.exception("simulator: a world observer failed on %s %s", kind, verb)
 
     def now(self) -> datetime:
         return as_utc(self.clock())
