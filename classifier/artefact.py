@@ -10,7 +10,7 @@ from typing import Any, Final
 import skops.io as sio
 
 from classifier.errors import ArtefactError
-from classifier.model import ModelParts
+from classifier.model import ModelParts, Thresholds
 
 ARTEFACT_FORMAT: Final = 1
 # The only non-scikit-learn type an artefact may contain. Never trust what a file lists itself.
@@ -35,6 +35,12 @@ def dump_parts(parts: ModelParts, path: Path) -> None:
         "temperature": float(parts.temperature),
         "urgent_threshold": float(parts.urgent_threshold),
         "config": parts.config,
+        "thresholds": {
+            "urgent": float(parts.thresholds.urgent),
+            "possible": float(parts.thresholds.possible),
+            "word": float(parts.thresholds.word),
+            "shield": float(parts.thresholds.shield),
+        },
     }
     # ZIP_DEFLATED: the default ZIP_STORED makes these files about 20 times larger.
     sio.dump(state, path, compression=zipfile.ZIP_DEFLATED)
@@ -70,6 +76,9 @@ def _parts_from_state(state: Any, path: Path) -> ModelParts:
             f"Tệp {path.name} không phải mô hình pakn định dạng {ARTEFACT_FORMAT}. "
             "Hãy huấn luyện lại bằng phiên bản pakn hiện tại (`pakn train`)."
         )
+    # Artefacts saved before the urgency levels and the to_cao shield have no "thresholds":
+    # they get the safe defaults, with their own urgent threshold.
+    fitted = dict(state.get("thresholds") or {"urgent": state["urgent_threshold"]})
     return ModelParts(
         features=state["features"],
         category=state["category"],
@@ -78,4 +87,5 @@ def _parts_from_state(state: Any, path: Path) -> ModelParts:
         temperature=float(state["temperature"]),
         urgent_threshold=float(state["urgent_threshold"]),
         config=dict(state["config"]),
+        thresholds=Thresholds(**{key: float(value) for key, value in fitted.items()}),
     )

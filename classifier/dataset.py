@@ -1,4 +1,5 @@
-"""Labelled examples: the packaged seed set (JSON Lines) and the hash of a training set."""
+"""Labelled examples: the packaged seed set, the register test sets (JSON Lines), and the hash of
+a training set."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from classifier.labels import CATEGORIES, FIELDS, SOURCES
 
 SEED_PACKAGE: Final = "classifier"
 SEED_DIR: Final = ("data", "seed")
+# One test file per register of real traffic (shouts, formal letters, hotline notes, portal
+# reports, online-service questions, voter petitions, mixed comments, chit-chat). Never trained
+# on: `pakn train` and the default model read SEED_DIR only.
+EVAL_DIR: Final = ("data", "eval")
+CHITCHAT_REGISTER: Final = "tan-gau"
 SPLITS: Final = ("train", "heldout")
 _KEYS: Final = ("text", "category", "urgent", "field", "source", "split")
 
@@ -52,10 +58,43 @@ def load_seed(directory: Traversable | None = None) -> SeedSet:
 
 
 def _packaged_seed_dir() -> Traversable:
+    return _packaged_dir(SEED_DIR)
+
+
+def _packaged_dir(parts: tuple[str, ...]) -> Traversable:
     root = resources.files(SEED_PACKAGE)
-    for part in SEED_DIR:
+    for part in parts:
         root = root.joinpath(part)
     return root
+
+
+def load_registers(directory: Traversable | None = None) -> dict[str, list[Example]]:
+    """The register test sets: {register: examples}, one `*.jsonl` per register, sorted by name.
+
+    Every line must be in the "heldout" split: these files measure the model and are never
+    trained on, so a "train" line is a mistake to fix, not to use.
+    """
+    root = directory if directory is not None else _packaged_dir(EVAL_DIR)
+    files = sorted((f for f in root.iterdir() if f.name.endswith(".jsonl")), key=lambda f: f.name)
+    if not files:
+        raise DatasetError(
+            f"Không tìm thấy tệp kiểm tra *.jsonl trong {root}. "
+            "Hãy cài lại gói pakn (các tệp kiểm tra theo dạng văn bản đi kèm gói)."
+        )
+    registers: dict[str, list[Example]] = {}
+    for file in files:
+        examples = []
+        for number, (split, example) in enumerate(
+            parse_lines(file.name, file.read_text("utf-8").splitlines()), start=1
+        ):
+            if split != "heldout":
+                raise DatasetError(
+                    f"{file.name}: mục thứ {number} có split {split!r}; tệp kiểm tra chỉ chứa "
+                    '"heldout" (chuyển mục dùng để huấn luyện sang classifier/data/seed/).'
+                )
+            examples.append(example)
+        registers[file.name.removesuffix(".jsonl")] = examples
+    return registers
 
 
 def parse_lines(name: str, lines: Iterable[str]) -> list[tuple[str, Example]]:

@@ -192,3 +192,117 @@ def write_confusion_png(report: EvaluationReport, path: Path) -> None:
         axes.text(col, row, str(count), ha="center", va="center", color=color, fontsize=9)
     figure.tight_layout()
     figure.savefig(path)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterScores:
+    """The figures of one register test set (see classifier.dataset.load_registers)."""
+
+    name: str
+    size: int
+    macro_f1: float
+    accuracy: float
+    field_accuracy: float
+    urgent_support: int
+    alert_recall: float  # urgent texts given "urgent" or "possible" (the duty officer hears)
+    alert_precision: float
+    urgent_recall: float  # urgent texts given "urgent" itself
+    to_cao_support: int
+    shield_recall: float  # to_cao texts masked (shield) at the fitted threshold
+    shield_rate: float  # texts of other categories masked as suspected to_cao
+    false_alert_rate: float  # non-urgent texts given "urgent" or "possible"
+    false_urgent_rate: float  # non-urgent texts given "urgent"
+    false_to_cao_rate: float  # non-to_cao texts whose category is to_cao
+
+
+def register_scores(examples: Sequence[Example], raw: RawPredictions, name: str) -> RegisterScores:
+    labels = label_indices(examples)
+    y_true, y_pred = labels["category"], raw.category_scores.argmax(axis=1)
+    urgent = labels["urgent"].astype(bool)
+    to_cao = y_true == CATEGORIES.index("to_cao")
+    alert = raw.urgent
+    strict = alert & ~raw.possible if raw.possible is not None else alert
+    shield = raw.shield if raw.shield is not None else y_pred == CATEGORIES.index("to_cao")
+    scores = _category_scores(y_true, y_pred)
+    return RegisterScores(
+        name=name,
+        size=len(examples),
+        macro_f1=scores["macro_f1"],
+        accuracy=_mean(y_pred == y_true),
+        field_accuracy=_mean(raw.field_probs.argmax(axis=1) == labels["field"]),
+        urgent_support=int(urgent.sum()),
+        alert_recall=_ratio(alert & urgent, urgent),
+        alert_precision=_ratio(alert & urgent, alert),
+        urgent_recall=_ratio(strict & urgent, urgent),
+        to_cao_support=int(to_cao.sum()),
+        shield_recall=_ratio(shield & to_cao, to_cao),
+        shield_rate=_ratio(shield & ~to_cao, ~to_cao),
+        false_alert_rate=_ratio(alert & ~urgent, ~urgent),
+        false_urgent_rate=_ratio(strict & ~urgent, ~urgent),
+        false_to_cao_rate=_ratio((y_pred == CATEGORIES.index("to_cao")) & ~to_cao, ~to_cao),
+    )
+
+
+def _ratio(hits: npt.NDArray[np.bool_], of: npt.NDArray[np.bool_]) -> float:
+    total = int(of.sum())
+    return int(hits.sum()) / total if total else float("nan")
+
+
+def format_registers(rows: Sequence[RegisterScores]) -> str:
+    """One line per register; "-" where a register has no urgent or no to_cao text."""
+
+    def cell(value: float, width: int) -> str:
+        return f"{'-':>{width}}" if value != value else f"{value:>{width}.3f}"  # NaN: none
+
+    lines = [
+        "== Theo dạng văn bản (tệp kiểm tra classifier/data/eval, không dùng để huấn luyện) ==",
+        f"{'dạng':<17} {'mẫu':>4} {'macro-F1':>8} {'lĩnh vực':>8} {'báo trực':>8}"
+        f" {'chính xác':>9} {'khẩn':>6} {'che TC':>6} {'che nhầm':>8} {'báo nhầm':>8}"
+        f" {'TC nhầm':>7}",
+    ]
+    for r in rows:
+        lines.append(
+            f"{r.name:<17} {r.size:>4} {r.macro_f1:>8.3f} {r.field_accuracy:>8.3f}"
+            f" {cell(r.alert_recall, 8)} {cell(r.alert_precision, 9)} {cell(r.urgent_recall, 6)}"
+            f" {cell(r.shield_recall, 6)} {cell(r.shield_rate, 8)} {cell(r.false_alert_rate, 8)}"
+            f" {cell(r.false_to_cao_rate, 7)}"
+        )
+    lines += [
+        'báo trực: recall khẩn cấp (mức "urgent" hoặc "possible", đều báo cán bộ trực);'
+        " chính xác: precision của nó;",
+        'khẩn: recall của riêng mức "urgent"; che TC: recall tố cáo ở ngưỡng che;'
+        " che nhầm: tỉ lệ mục không phải tố cáo bị che;",
+        "báo nhầm: tỉ lệ mục không khẩn bị báo trực; TC nhầm: tỉ lệ mục bị gán nhầm tố cáo.",
+    ]
+    return "\n".join(lines)
+
+
+def write_calibration_png(
+    reports: Sequence[tuple[str, RawPredictions, IntArray]], path: Path
+) -> None:
+    """Reliability diagram: accuracy against confidence per confidence bin, one line per set."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7.0, 6.0), dpi=120)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="hiệu chỉnh hoàn hảo")
+    edges = np.linspace(0.0, 1.0, CALIBRATION_BINS + 1)
+    for name, raw, y_true in reports:
+        y_pred = raw.category_scores.argmax(axis=1)
+        confidence = raw.category_probs[np.arange(len(y_pred)), y_pred]
+        bins = np.minimum((confidence * CALIBRATION_BINS).astype(np.int64), CALIBRATION_BINS - 1)
+        xs, ys = [], []
+        for b in np.unique(bins):
+            members = bins == b
+            xs.append(float(confidence[members].mean()))
+            ys.append(float((y_pred[members] == y_true[members]).mean()))
+        axes.plot(xs, ys, marker="o", label=name)
+    axes.set_xticks(edges[::2])
+    axes.set_xlabel("Độ tin cậy của mô hình")
+    axes.set_ylabel("Tỉ lệ đúng")
+    axes.set_title("Độ tin cậy và tỉ lệ đúng (theo dạng văn bản)")
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path)

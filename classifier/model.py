@@ -15,10 +15,18 @@ from sklearn.linear_model import LogisticRegression
 from classifier.features import TextFeatures
 from classifier.labels import CATEGORIES, FIELDS
 from classifier.normalize import normalize, strip_tokens
-from classifier.urgency import danger_rule_tokens
+from classifier.shield import accusation
+from classifier.urgency import NONE, danger_signal
 
 UNSAVED_VERSION: Final = "unsaved"
 FloatMatrix = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+# Urgency levels, most pressing first. "possible" reaches the duty officer like "urgent" but
+# says that the model is unsure ("có thể khẩn cấp").
+URGENCY_LEVELS: Final = ("urgent", "possible", "none")
+URGENCY_NAMES: Final = {"urgent": "Khẩn cấp", "possible": "Có thể khẩn cấp", "none": "Không khẩn"}
+TO_CAO: Final = CATEGORIES.index("to_cao")
+KHAC: Final = CATEGORIES.index("khac")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,12 +34,19 @@ class Prediction:
     """What the classifier says about one text (labels as in classifier.labels)."""
 
     category: str
+    # True for "urgent" and for "possible": both must reach the duty officer, day or night.
     urgent: bool
     field: str
     # Calibrated probability that `category` is right (temperature-scaled on CV predictions).
     confidence: float
     category_probs: Mapping[str, float] | None = dataclass_field(default=None, hash=False)
     model_version: str
+    urgency: str = "none"  # one of URGENCY_LEVELS
+    # Calibrated probability of to_cao, and whether it reaches the masking threshold (chosen on
+    # cross-validation for to_cao recall >= 0.98): "có thể là tố cáo", masked until a leader
+    # confirms or clears it. Always True when the category itself is to_cao.
+    to_cao_score: float = 0.0
+    shield: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +60,24 @@ class ModelParts:
     temperature: float = 1.0
     urgent_threshold: float = 0.5
     config: dict[str, Any] = dataclass_field(default_factory=dict)
+    thresholds: Thresholds = dataclass_field(default_factory=lambda: Thresholds())
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Decision thresholds fitted on out-of-fold predictions (see classifier.training).
+
+    urgent: model score that makes a text urgent without the lexicon;
+    possible: model score that makes a text "possible" without any danger word;
+    word: model score that makes a text naming a danger word "possible";
+    shield: calibrated to_cao probability from which a text is masked as a suspected to_cao.
+    The defaults (no fitted calibration) keep every decision on the safe side.
+    """
+
+    urgent: float = 0.5
+    possible: float = 0.5
+    word: float = 0.0
+    shield: float = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +87,22 @@ class RawPredictions:
     category_scores: FloatMatrix  # uncalibrated probabilities, CATEGORIES order: the argmax
     category_probs: FloatMatrix  # calibrated probabilities, CATEGORIES order
     urgent_score: npt.NDArray[np.float64]
-    urgent_rule: npt.NDArray[np.bool_]
-    urgent: npt.NDArray[np.bool_]
+    urgent_rule: BoolArray  # the lexicon says: a danger happening now
+    urgent: BoolArray  # urgency "urgent" or "possible": the duty officer is told
     field_probs: FloatMatrix
+    # The lexicon: a danger word named (not over), and a danger said to be over or past.
+    danger_word: BoolArray | None = None
+    danger_over: BoolArray | None = None
+    possible: BoolArray | None = None  # urgency "possible" (a subset of `urgent`)
+    accusation: BoolArray | None = None  # classifier.shield cues: bribes, named misconduct
+    shield: BoolArray | None = None  # suspected to_cao
+
+    def urgency(self) -> list[str]:
+        strict = self.urgent if self.possible is None else self.urgent & ~self.possible
+        return [
+            "urgent" if u else "possible" if a else "none"
+            for u, a in zip(strict.tolist(), self.urgent.tolist(), strict=True)
+        ]
 
 
 def full_proba(head: Any, matrix: Any, n_classes: int) -> FloatMatrix:
@@ -104,8 +150,13 @@ class Classifier:
     def with_version(self, version: str) -> Classifier:
         return Classifier(self.parts, version)
 
-    def with_calibration(self, temperature: float, urgent_threshold: float) -> Classifier:
-        parts = replace(self.parts, temperature=temperature, urgent_threshold=urgent_threshold)
+    def with_calibration(self, temperature: float, thresholds: Thresholds) -> Classifier:
+        parts = replace(
+            self.parts,
+            temperature=temperature,
+            urgent_threshold=thresholds.urgent,
+            thresholds=thresholds,
+        )
         return Classifier(parts, self._version)
 
     def predict_raw(self, texts: Sequence[str]) -> RawPredictions:
@@ -118,17 +169,22 @@ class Classifier:
         stripped = list(map(strip_tokens, docs))
         matrix = parts.features.transform_normalized(docs)
         scores = full_proba(parts.category, matrix, len(CATEGORIES))
-        urgent_score = full_proba(parts.urgent, matrix, 2)[:, 1]
-        rule = np.fromiter(
-            map(danger_rule_tokens, docs, stripped, normalized), dtype=np.bool_, count=len(docs)
-        )
-        return RawPredictions(
-            category_scores=scores,
-            category_probs=temperature_scale(scores, parts.temperature),
-            urgent_score=urgent_score,
-            urgent_rule=rule,
-            urgent=rule | (urgent_score >= parts.urgent_threshold),
-            field_probs=full_proba(parts.field, matrix, len(FIELDS)),
+        signals = list(map(danger_signal, normalized, docs, stripped))
+        return decide(
+            RawPredictions(
+                category_scores=scores,
+                category_probs=temperature_scale(scores, parts.temperature),
+                urgent_score=full_proba(parts.urgent, matrix, 2)[:, 1],
+                urgent_rule=np.fromiter((s.live for s in signals), np.bool_, len(signals)),
+                urgent=np.zeros(len(signals), dtype=np.bool_),
+                field_probs=full_proba(parts.field, matrix, len(FIELDS)),
+                danger_word=np.fromiter(
+                    (s.level != NONE and not s.over for s in signals), np.bool_, len(signals)
+                ),
+                danger_over=np.fromiter((s.over for s in signals), np.bool_, len(signals)),
+                accusation=np.fromiter(map(accusation, normalized, stripped), np.bool_, len(docs)),
+            ),
+            parts.thresholds,
         )
 
     def predict(self, texts: Sequence[str], *, with_probs: bool = True) -> list[Prediction]:
@@ -143,17 +199,53 @@ class Classifier:
             probs = [dict(zip(CATEGORIES, row, strict=True)) for row in raw.category_probs.tolist()]
         else:
             probs = [None] * len(category)
+        shield = raw.shield if raw.shield is not None else category == TO_CAO
         version = self._version
         return [
             Prediction(
                 category=CATEGORIES[c],
-                urgent=u,
+                urgent=level != "none",
                 field=FIELDS[f],
                 confidence=p,
                 category_probs=cp,
                 model_version=version,
+                urgency=level,
+                to_cao_score=t,
+                shield=sh,
             )
-            for c, u, f, p, cp in zip(
-                category.tolist(), raw.urgent.tolist(), field_index, confidence, probs, strict=True
+            for c, level, f, p, cp, t, sh in zip(
+                category.tolist(),
+                raw.urgency(),
+                field_index,
+                confidence,
+                probs,
+                raw.category_probs[:, TO_CAO].tolist(),
+                shield.tolist(),
+                strict=True,
             )
         ]
+
+
+def decide(raw: RawPredictions, thresholds: Thresholds) -> RawPredictions:
+    """Urgency levels and the to_cao shield from scores, lexicon signals and thresholds.
+
+    urgent:   the lexicon names a danger happening now, or it names a danger word and the
+              model passes `urgent`;
+    possible: otherwise, unless the text says the danger is over: a danger word is named and
+              the model passes the lower `word` threshold, or the model passes `possible` on a
+              text that is not chit-chat (category khac). The model alone never makes a text
+              "urgent": it learns the tone of emergencies ("… rồi mọi người ơi") as well as
+              their substance;
+    shield:   the calibrated to_cao probability passes `shield`, or to_cao is the category.
+    """
+    score = raw.urgent_score
+    over = raw.danger_over if raw.danger_over is not None else np.zeros(len(score), np.bool_)
+    word = raw.danger_word if raw.danger_word is not None else np.zeros(len(score), np.bool_)
+    category = raw.category_scores.argmax(axis=1)
+    strict = raw.urgent_rule | (word & (score >= thresholds.urgent))
+    alone = (score >= thresholds.possible) & (category != KHAC)
+    possible = ~strict & ~over & (alone | (word & (score >= thresholds.word)))
+    shield = (raw.category_probs[:, TO_CAO] >= thresholds.shield) | (category == TO_CAO)
+    if raw.accusation is not None:
+        shield |= raw.accusation
+    return replace(raw, urgent=strict | possible, possible=possible, shield=shield)

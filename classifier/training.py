@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,16 @@ from threadpoolctl import threadpool_limits
 from classifier.dataset import Example
 from classifier.features import TextFeatures
 from classifier.labels import CATEGORIES, FIELDS
-from classifier.model import Classifier, ModelParts, RawPredictions, temperature_scale
+from classifier.model import (
+    KHAC,
+    TO_CAO,
+    Classifier,
+    ModelParts,
+    RawPredictions,
+    Thresholds,
+    decide,
+    temperature_scale,
+)
 from classifier.normalize import normalize
 
 Step = Callable[[str], None]
@@ -45,6 +54,10 @@ class TrainingConfig:
     field_c: float = 10.0
     urgent_c: float = 10.0
     urgent_recall: float = 0.95
+    # Recall of "urgent or possible" (what reaches the duty officer) on out-of-fold predictions.
+    alert_recall: float = 0.97
+    # to_cao recall of the masking threshold on out-of-fold predictions.
+    shield_recall: float = 0.98
     folds: int = 5
     max_iter: int = 3000
 
@@ -142,9 +155,55 @@ def train(
         return TrainingResult(classifier, None)
     labels = label_indices(examples)
     temperature = fit_temperature(oof.category_scores, labels["category"])
-    threshold = urgent_threshold(oof, labels["urgent"].astype(bool), config.urgent_recall)
-    calibrated = _recalibrate(oof, temperature, threshold)
-    return TrainingResult(classifier.with_calibration(temperature, threshold), calibrated)
+    thresholds = fit_thresholds(oof, labels, temperature, config)
+    calibrated = _recalibrate(oof, temperature, thresholds)
+    return TrainingResult(classifier.with_calibration(temperature, thresholds), calibrated)
+
+
+def fit_thresholds(
+    oof: RawPredictions, labels: dict[str, IntArray], temperature: float, config: TrainingConfig
+) -> Thresholds:
+    """Urgency and masking thresholds from out-of-fold predictions (recall first)."""
+    urgent = labels["urgent"].astype(bool)
+    # A danger word with a model score past the balanced boundary is urgent; below it, the
+    # "possible" thresholds decide (recall of what reaches the duty officer comes first).
+    strict = max(0.5, urgent_threshold(oof, urgent, config.urgent_recall))
+    possible, word = alert_thresholds(oof, urgent, strict, config.alert_recall)
+    probs = temperature_scale(oof.category_scores, temperature)[:, TO_CAO]
+    shield = recall_threshold(probs[labels["category"] == TO_CAO], config.shield_recall)
+    return Thresholds(urgent=strict, possible=possible, word=word, shield=shield)
+
+
+def recall_threshold(positive_scores: npt.NDArray[np.float64], recall: float) -> float:
+    """Highest threshold that keeps `recall` of the positive scores at or above it."""
+    if len(positive_scores) == 0:
+        return 0.5
+    ordered = np.sort(positive_scores)[::-1]
+    return float(ordered[min(len(ordered), math.ceil(recall * len(ordered))) - 1])
+
+
+def alert_thresholds(
+    raw: RawPredictions, y: npt.NDArray[np.bool_], strict: float, target: float
+) -> tuple[float, float]:
+    """(possible, word) thresholds: the pair that reaches `target` recall of urgent-or-possible
+    with the fewest non-urgent texts flagged; the strictest pair when none reaches it."""
+    score = raw.urgent_score
+    over = raw.danger_over if raw.danger_over is not None else np.zeros(len(y), np.bool_)
+    word = raw.danger_word if raw.danger_word is not None else np.zeros(len(y), np.bool_)
+    caught = raw.urgent_rule | (word & (score >= strict))
+    chat = raw.category_scores.argmax(axis=1) == KHAC
+    best: tuple[int, float, float] | None = None
+    for possible in (0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1):
+        for low in (0.3, 0.2, 0.1, 0.05, 0.02, 0.0):
+            chance = ((score >= possible) & ~chat) | (word & (score >= low))
+            flagged = caught | (~over & chance)
+            if (flagged & y).sum() >= target * y.sum():
+                false = int((flagged & ~y).sum())
+                if best is None or false < best[0]:
+                    best = (false, possible, low)
+    if best is None:
+        return 0.1, 0.0
+    return best[1], best[2]
 
 
 def fold_count(examples: Sequence[Example], config: TrainingConfig) -> int:
@@ -196,6 +255,11 @@ def _merge(chunks: list[tuple[IntArray, RawPredictions]], n: int) -> RawPredicti
         values = [getattr(raw, name) for _, raw in chunks]
         return np.concatenate(values)[inverse]
 
+    def flags(name: str) -> npt.NDArray[np.bool_] | None:
+        if any(getattr(raw, name) is None for _, raw in chunks):
+            return None
+        return stack(name).astype(bool)
+
     return RawPredictions(
         category_scores=stack("category_scores"),
         category_probs=stack("category_probs"),
@@ -203,6 +267,11 @@ def _merge(chunks: list[tuple[IntArray, RawPredictions]], n: int) -> RawPredicti
         urgent_rule=stack("urgent_rule").astype(bool),
         urgent=stack("urgent").astype(bool),
         field_probs=stack("field_probs"),
+        danger_word=flags("danger_word"),
+        danger_over=flags("danger_over"),
+        possible=flags("possible"),
+        accusation=flags("accusation"),
+        shield=flags("shield"),
     )
 
 
@@ -232,16 +301,13 @@ def urgent_threshold(raw: RawPredictions, y: npt.NDArray[np.bool_], target: floa
     need = math.ceil(target * positives) - int((raw.urgent_rule & y).sum())
     if need <= 0:
         return 0.5
-    missed = np.sort(raw.urgent_score[y & ~raw.urgent_rule])[::-1]
+    word = raw.danger_word if raw.danger_word is not None else np.ones(len(y), np.bool_)
+    missed = np.sort(raw.urgent_score[y & ~raw.urgent_rule & word])[::-1]
+    if len(missed) == 0:
+        return 0.5
     return float(min(0.5, missed[min(need, len(missed)) - 1]))
 
 
-def _recalibrate(raw: RawPredictions, temperature: float, threshold: float) -> RawPredictions:
-    return RawPredictions(
-        category_scores=raw.category_scores,
-        category_probs=temperature_scale(raw.category_scores, temperature),
-        urgent_score=raw.urgent_score,
-        urgent_rule=raw.urgent_rule,
-        urgent=raw.urgent_rule | (raw.urgent_score >= threshold),
-        field_probs=raw.field_probs,
-    )
+def _recalibrate(raw: RawPredictions, temperature: float, thresholds: Thresholds) -> RawPredictions:
+    probs = temperature_scale(raw.category_scores, temperature)
+    return decide(replace(raw, category_probs=probs), thresholds)

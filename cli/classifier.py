@@ -117,6 +117,8 @@ def _output(line: _Line, prediction: Any) -> dict[str, Any]:
     record.update(
         category=prediction.category,
         urgent=prediction.urgent,
+        urgency=getattr(prediction, "urgency", "urgent" if prediction.urgent else "none"),
+        shield=getattr(prediction, "shield", prediction.category == "to_cao"),
         field=prediction.field,
         confidence=round(prediction.confidence, 4),
         model_version=prediction.model_version,
@@ -163,7 +165,8 @@ def classify_command(source: IO[str], models_dir: Path | None) -> None:
     "--png",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Ghi ma trận nhầm lẫn ra tệp PNG này.",
+    help="Ghi ma trận nhầm lẫn ra tệp PNG này, và biểu đồ hiệu chỉnh độ tin cậy bên cạnh"
+    " (tên tệp thêm -hieu-chinh).",
 )
 @click.option(
     "--cv/--no-cv",
@@ -174,11 +177,21 @@ def classify_command(source: IO[str], models_dir: Path | None) -> None:
 def evaluate_command(
     models_dir: Path | None, version: str | None, png: Path | None, cv: bool
 ) -> None:
-    """Đánh giá mô hình trên phần heldout của dữ liệu mẫu và bằng kiểm định chéo trên phần train."""
-    from classifier.dataset import load_seed
-    from classifier.evaluation import evaluate, evaluate_raw, format_report, write_confusion_png
+    """Đánh giá mô hình trên phần heldout của dữ liệu mẫu, trên từng tệp kiểm tra theo dạng văn
+    bản (tiếng kêu ngắn, đơn thư, sổ trực, cổng phản ánh, hỏi dịch vụ, kiến nghị cử tri, bình luận
+    nhiều việc, chuyện phiếm) và bằng kiểm định chéo trên phần train."""
+    from classifier.dataset import load_registers, load_seed
+    from classifier.evaluation import (
+        evaluate,
+        evaluate_raw,
+        format_registers,
+        format_report,
+        register_scores,
+        write_calibration_png,
+        write_confusion_png,
+    )
     from classifier.registry import Registry
-    from classifier.training import TrainingConfig, train
+    from classifier.training import TrainingConfig, label_indices, train
 
     directory = _models_dir(models_dir)
     with _user_errors(directory):
@@ -187,6 +200,12 @@ def evaluate_command(
         seed = load_seed()
         report = evaluate(classifier, seed.heldout, f"heldout, mô hình {classifier.version}")
         click.echo(format_report(report))
+        registers = [
+            (name, examples, classifier.predict_raw([ex.text for ex in examples]))
+            for name, examples in load_registers().items()
+        ]
+        rows = [register_scores(examples, raw, name) for name, examples, raw in registers]
+        click.echo("\n" + format_registers(rows))
         if cv:
             config = TrainingConfig.from_dict(classifier.parts.config)
             result = train(seed.train, config, seed=registry.info(classifier.version).seed)
@@ -196,6 +215,12 @@ def evaluate_command(
     if png is not None:
         write_confusion_png(report, png)
         click.echo(f"Đã ghi ma trận nhầm lẫn vào {png}")
+        curves = png.with_name(f"{png.stem}-hieu-chinh{png.suffix}")
+        write_calibration_png(
+            [(name, raw, label_indices(examples)["category"]) for name, examples, raw in registers],
+            curves,
+        )
+        click.echo(f"Đã ghi biểu đồ hiệu chỉnh độ tin cậy vào {curves}")
 
 
 @click.group("model")

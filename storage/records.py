@@ -53,17 +53,40 @@ class ItemRecord:
 
 @dataclass(frozen=True)
 class PostInfo:
-    """A feed entry's polling-relevant facts (the page's own posts and visitor posts)."""
+    """A watched object's polling-relevant facts: a feed post (the page's own or a visitor's),
+    a reel, or one photo of an album post (``parent_post_id``). ``updated_time`` and
+    ``comment_count`` are what Graph answered now, None when it did not say."""
 
     id: str
     page_id: str
     created_time: datetime
-    updated_time: datetime
+    updated_time: datetime | None
     message: str | None = None
     author_id: str | None = None
     author_name: str | None = None
     by_page: bool = True
     permalink: str | None = None
+    kind: str = "post"
+    parent_post_id: str | None = None
+    comment_count: int | None = None
+
+
+@dataclass(frozen=True)
+class WatchedObject:
+    """What the daemon knows of a watched object: last seen, fully read, next check."""
+
+    id: str
+    page_id: str
+    kind: str
+    created_time: datetime
+    updated_time: datetime | None
+    comment_count: int | None
+    processed_updated_time: datetime | None
+    processed_comment_count: int | None
+    comments_seen_until: datetime | None
+    next_check_at: datetime | None
+    failures: int
+    parent_post_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +109,36 @@ class Prediction(Protocol):
     def confidence(self) -> float: ...
     @property
     def model_version(self) -> str: ...
+
+
+class LevelledPrediction(Prediction, Protocol):
+    """What the classifier gives beyond `Prediction` (classifier.model.Prediction has it all).
+
+    urgency: "urgent", "possible" (có thể khẩn cấp: `urgent` is True too, the duty officer must
+    hear of it, but the model is unsure) or "none". shield: suspected to_cao ("có thể là tố
+    cáo"): keep the sender masked until a leader confirms or clears it. to_cao_score: the
+    calibrated to_cao probability behind it.
+    """
+
+    @property
+    def urgency(self) -> str: ...
+    @property
+    def shield(self) -> bool: ...
+    @property
+    def to_cao_score(self) -> float: ...
+
+
+def urgency_of(pred: Prediction) -> str:
+    """The urgency level of any prediction; older or simpler ones only have `urgent`."""
+    level = getattr(pred, "urgency", None)
+    if isinstance(level, str):
+        return level
+    return "urgent" if pred.urgent else "none"
+
+
+def suspected_to_cao(pred: Prediction) -> bool:
+    """Masking must start now: the category is to_cao or the classifier's shield is up."""
+    return pred.category == "to_cao" or bool(getattr(pred, "shield", False))
 
 
 class Classify(Protocol):

@@ -89,7 +89,10 @@ def test_shipped_seed_set_is_valid_big_enough_and_covers_every_label() -> None:
     seed = load_seed()
     everything = seed.train + seed.heldout
     assert len(everything) >= 2500
-    assert 0.15 <= len(seed.heldout) / len(everything) <= 0.25
+    # The register training files (dang-*.jsonl) are train only: their test sets are the
+    # separate files of classifier/data/eval (test_classifier_registers.py).
+    assert len(seed.heldout) >= 500
+    assert 0.10 <= len(seed.heldout) / len(everything) <= 0.25
     for part in (seed.train, seed.heldout):
         assert set(Counter(ex.category for ex in part)) == set(CATEGORIES)
         assert set(Counter(ex.field for ex in part)) == set(FIELDS)

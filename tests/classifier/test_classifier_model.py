@@ -141,3 +141,17 @@ def test_head_probabilities_match_scikit_learn(trained: TrainingResult, corpus: 
         expected = np.zeros((matrix.shape[0], width))
         expected[:, head.classes_] = head.predict_proba(matrix)
         np.testing.assert_allclose(full_proba(head, matrix, width), expected, atol=1e-6)
+
+
+def test_predictions_carry_an_urgency_level_and_the_to_cao_shield(trained: TrainingResult) -> None:
+    fire, calm, bribe = trained.classifier.predict(
+        [
+            "Cháy bếp nhà ông Sáu đầu xóm Chợ rồi, mọi người ra giúp với",
+            "cho hỏi bộ phận một cửa làm việc thứ bảy không ạ",
+            "ông trưởng thôn đòi 2 triệu mới ký giấy, xin giữ kín tên",
+        ]
+    )
+    assert (fire.urgency, fire.urgent) == ("urgent", True)
+    assert (calm.urgency, calm.urgent) == ("none", False)
+    assert bribe.shield
+    assert 0.0 <= bribe.to_cao_score <= 1.0

@@ -46,3 +46,36 @@ def test_rule_stays_silent_on_negations_prevention_and_questions(text: str) -> N
 def test_rule_works_on_unaccented_typing() -> None:
     assert danger_rule(normalize("day dien dut roi xuong duong, dang toe lua"))
     assert not danger_rule(normalize("dang chay bo buoi sang o san van dong"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cháy bếp nhà ông Sáu đầu xóm Chợ rồi, mọi người ra giúp với",
+        "chay roi!! nha so 15 ngo 3",
+        "khói đen kín cầu thang block B chung cư rồi, không xuống được",
+        "nhà em nứt tường rồi, đất sau nhà đang trôi, mưa vẫn to",
+        "bé 4 tuổi bị lạc ở chợ, áo trắng, ai thấy báo giúp",
+        "nước lên tới sàn nhà rồi, còn dâng nữa",
+    ],
+)
+def test_a_short_shout_ending_in_roi_is_a_danger_that_has_started(text: str) -> None:
+    assert danger_rule(normalize(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "đám cháy ở chợ đã dập tắt rồi, không ai bị thương",
+        "hôm qua cháy nhà ông Tám, may không ai sao",
+        "năm nào mưa xuống đoạn này cũng ngập",
+        "năm ngoái cháy chợ rồi mà giờ dây điện vẫn chằng chịt",
+        "cháy túi vì sale rồi 😭",
+        "outfit cháy quá chị ơi 🔥",
+        "lũ bạn tôi toàn đứa mê ăn",
+        "sập nguồn rồi, đi ngủ đây",
+        "mèo tam thể nhà ai đi lạc đang ở nhà em",
+    ],
+)
+def test_past_resolved_recurring_and_slang_dangers_are_not_live(text: str) -> None:
+    assert not danger_rule(normalize(text))
