@@ -1,9 +1,9 @@
 """The item page and its actions: labels, status, assignment, notes, duplicates, replies.
 
 Every handler loads the item through ``load_item``: 404 outside the user's units, 403 for a
-confidential item the user may not open (the attempt is audited), and an audit entry
-"view_confidential" for every page view that shows a protected sender (a confidential item, or
-a message of a shielded Messenger conversation, see storage.visibility).
+confidential item the user may not open (the attempt is audited). Every rendered page that
+shows a denouncer (storage.visibility) to someone entitled is audited: "view_confidential" for
+the item itself, "view_confidential_listed" for each shielded neighbour shown unmasked.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from review.context import audit_apart, db, now, services, t, viewer
 from review.filters import label
 from review.forms import AssignForm, DuplicateForm, LabelsForm, NoteForm, ReplyForm, StatusForm
-from storage.item_context import item_context
+from storage.item_context import ItemContext, item_context
 from storage.replies import ReplyRefusedError, create_reply, refused_for_good, resend, retry
 from storage.review_queue import (
     QueueError,
@@ -30,13 +30,7 @@ from storage.review_queue import (
 )
 from storage.tables import Item, Reply
 from storage.users import assignable_users, display_names, units
-from storage.visibility import (
-    is_shielded,
-    may_assign_others,
-    may_open,
-    may_see_identity,
-    shielded_conversations,
-)
+from storage.visibility import may_assign_others, may_open
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 REPLY_KINDS_BY_SOURCE = {
@@ -47,29 +41,27 @@ REPLY_KINDS_BY_SOURCE = {
 }
 
 
-def load_item(item_id: int, *, viewing: bool = False) -> Item:
+def load_item(item_id: int) -> Item:
     item, who = db().get(Item, item_id), viewer()
     if item is None or not who.sees_unit(item.unit_id):
         abort(404)
     if not may_open(who, item):
         audit_apart("view_confidential_denied", item.id)  # kept: the refused request rolls back
         abort(403)
-    if viewing and _protected(item) and may_see_identity(who, item, shielded=_shielded(item)):
-        audit_apart("view_confidential", item.id)  # a GET's own session only reads
     return item
 
 
-def _shielded(item: Item) -> bool:
-    return is_shielded(item, shielded_conversations(db(), [item]))
-
-
-def _protected(item: Item) -> bool:
-    return item.confidential or _shielded(item)
+def _audit_identity_views(ctx: ItemContext) -> None:
+    """Every denouncer this page shows to someone entitled (a GET's own session only reads)."""
+    if ctx.shown.shielded and not ctx.shown.masked:
+        audit_apart("view_confidential", ctx.shown.id)
+    for listed in dict.fromkeys(c.id for c in ctx.neighbours() if c.shielded and not c.masked):
+        audit_apart("view_confidential_listed", listed)
 
 
 @bp.route("/<int:item_id>")
 def show(item_id: int) -> tuple[str, int]:
-    return render_item(load_item(item_id, viewing=True))
+    return render_item(load_item(item_id))
 
 
 def render_item(
@@ -77,6 +69,7 @@ def render_item(
 ) -> tuple[str, int]:
     who = viewer()
     ctx = item_context(db(), item, who)
+    _audit_identity_views(ctx)
     status_form = StatusForm(formdata=None)
     status_form.status.choices = allowed_next(item.status)
     kinds = REPLY_KINDS_BY_SOURCE.get(item.source, ())
@@ -107,9 +100,10 @@ def render_item(
         assignees=assignable_users(db(), item.unit_id) if may_assign_others(who) else [],
         departments=sorted(set(services().ingest_policy.routing.values())),
         names=display_names(db(), people),
-        identity_hidden=not may_see_identity(who, item, shielded=_shielded(item)),
+        identity_hidden=ctx.shown.masked,
         unit_names={u.id: u.name for u in units(db())},
-        attachments=_attachments(item.attachments),
+        # A denouncer's photos may show a face or an ID card: only for those entitled.
+        attachments=[] if ctx.shown.masked else _attachments(item.attachments),
     )
     return page, status
 

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from classifier.labels import CATEGORIES
-from review.context import db, now, services, viewer
+from review.context import audit_apart, db, now, services, viewer
 from review.forms import SearchForm
 from storage.queue_search import VIEWS, SearchFilters, queue_counts, queue_page, search
 from storage.tables import STATUSES
@@ -23,6 +23,13 @@ _SEARCH_KEYS = ("text", "author", "category", "status", "unit", "received_from",
 
 def due_soon_window() -> timedelta:
     return timedelta(hours=services().deadlines.due_soon_hours)
+
+
+def audit_identity_views(cards: list[ItemCard]) -> None:
+    """A list that shows denouncers to someone entitled is a view of them (storage.visibility);
+    a GET's own session only reads, so the entries are written apart."""
+    for item_id in dict.fromkeys(c.id for c in cards if c.shielded and not c.masked):
+        audit_apart("view_confidential_listed", item_id)
 
 
 def list_lookups(cards: list[ItemCard]) -> dict[str, Any]:
@@ -46,6 +53,7 @@ def show(view: str) -> str:
     cursor = request.args.get("cursor")
     page = queue_page(db(), who, view, now=moment, soon=soon, cursor=cursor)
     counts = queue_counts(db(), who, now=moment, soon=soon)
+    audit_identity_views(page.cards)
     return render_template(
         "queue.html",
         view=view,
@@ -73,6 +81,7 @@ def find() -> str:
             received_to=_day_start(form.received_to.data, days_after=1),
         )
         page = search(db(), viewer(), filters, cursor=request.args.get("cursor"))
+        audit_identity_views(page.cards)
     who = viewer()
     return render_template(
         "search.html",

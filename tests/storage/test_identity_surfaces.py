@@ -5,7 +5,9 @@ The world holds three denunciations, each assigned to officer A by the leader:
 (a) a comment in a thread where the same citizen also wrote an ordinary reply (which they
     edited, so an earlier version carries their name), next to a page reply that greets them;
 (b) one message of a Messenger conversation, after a greeting in which the citizen named herself;
-(c) a comment that the citizen edited into something harmless after the model flagged it.
+(c) a comment that the citizen edited into something harmless after the model flagged it;
+(d) a comment under the citizen's own visitor post, which another citizen's comment quotes as
+    its context.
 Every surface is walked for every persona; the entitled ones must see the name where they work.
 """
 
@@ -45,7 +47,9 @@ from tests.storage.queue_world import NOW, PASSWORD, People, add_item, policy, p
 DENOUNCER, PHONE = "Nguyễn Văn Hùng", "0912 345 678"
 MESSENGER, MESSENGER_PHONE = "Lê Thị Mai", "0987654321"
 EDITOR, EDITOR_PHONE = "Phạm Văn Tú", "0903.111.222"
-SECRETS = (DENOUNCER, PHONE, MESSENGER, MESSENGER_PHONE, EDITOR, EDITOR_PHONE)
+VISITOR, VISITOR_PHONE = "Đặng Thị Lan", "0977 888 999"
+NAMES = (DENOUNCER, MESSENGER, EDITOR, VISITOR)
+LAN_POST = "https://facebook.com/lan/posts/2"
 PUBLIC_URL = "https://pakn.example"
 SOON = timedelta(hours=24)
 
@@ -60,8 +64,8 @@ def leaked(surface: str) -> set[str]:
     """The secrets a surface shows, however they are spaced, cased or accented."""
     flat = fold(surface)
     digits = re.sub(r"[\s.\-()]", "", surface)
-    found = {s for s in (DENOUNCER, MESSENGER, EDITOR) if fold(s) in flat}
-    for phone in (PHONE, MESSENGER_PHONE, EDITOR_PHONE):
+    found = {s for s in NAMES if fold(s) in flat}
+    for phone in (PHONE, MESSENGER_PHONE, EDITOR_PHONE, VISITOR_PHONE):
         national = re.sub(r"\D", "", phone)[1:]  # 912345678: also written +84 912...
         if national in digits:
             found.add(phone)
@@ -77,6 +81,9 @@ class Cases:
     greeting: int  # (b) the first message, not itself a denunciation
     message: int  # (b)
     edited: int  # (c)
+    visitor_post: int  # (d) not itself a denunciation
+    visitor_denunciation: int  # (d)
+    visitor_neighbour: int  # (d) another citizen under the visitor's post
     links: tuple[str, ...]  # the Facebook links of the shielded items
 
     @property
@@ -89,6 +96,9 @@ class Cases:
             self.greeting,
             self.message,
             self.edited,
+            self.visitor_post,
+            self.visitor_denunciation,
+            self.visitor_neighbour,
         ]
 
 
@@ -98,9 +108,9 @@ def comment(session: Session, text: str, n: int, **kw: object) -> int:
         "page_id": "100",
         "thread_id": "100_1",
         "parent_id": "100_1",
-        "permalink": f"https://facebook.com/100_1_{n}",
     }
     fields.update(kw)
+    fields.setdefault("permalink", f"https://facebook.com/{fields['external_id']}")
     return add_item(session, text, **fields).id
 
 
@@ -173,7 +183,8 @@ def build(session: Session, people: People) -> Cases:
         author_name=EDITOR,
     )
     edit(session, edited, "Mong xã xem lại giúp ạ", 2)
-    for item_id in (denunciation, msg, edited):
+    visitor = visitor_thread(session)
+    for item_id in (denunciation, msg, edited, visitor[1]):
         item = session.get(Item, item_id)
         assert item is not None
         assign(
@@ -184,8 +195,43 @@ def build(session: Session, people: People) -> Cases:
             user_id=people.leader_a,
             now=NOW,
         )
-    links = tuple(f"https://facebook.com/100_1_{n}" for n in (1, 2, 5))
-    return Cases(denunciation, own_reply, page_greeting, bystander, greeting, msg, edited, links)
+    shielded = ("100_1_1", "100_1_2", "100_1_5", "100_2_1")
+    links = (*(f"https://facebook.com/{n}" for n in shielded), LAN_POST)
+    return Cases(
+        denunciation, own_reply, page_greeting, bystander, greeting, msg, edited, *visitor, links
+    )
+
+
+def visitor_thread(session: Session) -> tuple[int, int, int]:
+    """(d): Lan's visitor post, her denunciation under it, and a neighbour's comment."""
+    lan = {"author_id": "v1", "author_name": VISITOR}
+    post_text = "Đường vào xóm tôi hỏng nặng"
+    session.add(
+        Post(id="100_2", page_id="100", created_time=NOW, message=post_text, by_page=False, **lan)
+    )
+    session.flush()
+    where = {"page_id": "100", "thread_id": "100_2"}
+    post = add_item(
+        session,
+        post_text,
+        source="facebook_post",
+        external_id="100_2",
+        permalink=LAN_POST,
+        **where,
+        **lan,
+    ).id
+    text = f"Tôi là {VISITOR}, sđt {VISITOR_PHONE}, trưởng thôn đòi tiền làm đường"
+    under = {**where, "parent_id": "100_2"}
+    denunciation = comment(session, text, 1, external_id="100_2_1", **under, **lan)
+    neighbour = comment(
+        session,
+        "Đúng rồi, đường hỏng lâu rồi",
+        2,
+        external_id="100_2_2",
+        author_name="Hồ Quý",
+        **under,
+    )
+    return post, denunciation, neighbour
 
 
 @dataclass(frozen=True)
@@ -239,7 +285,7 @@ def web_surfaces(world: World, who: Viewer) -> dict[str, str]:
     s = world.session
     queue = queue_page(s, who, "all", now=NOW, soon=SOON).cards
     shown = {"queue card": "\n".join(card_text(c) for c in queue)}
-    for query in ("đòi", "xã", "Chào", DENOUNCER, MESSENGER, EDITOR):
+    for query in ("đòi", "xã", "Chào", "đường", *NAMES):
         cards = search(s, who, SearchFilters(text=query)).cards
         cards += search(s, who, SearchFilters(author=query)).cards
         shown[f"search page {query!r}"] = "\n".join(card_text(c) for c in cards)
@@ -284,12 +330,16 @@ def outside_surfaces(world: World) -> dict[str, str]:
 
 
 def shielded_rows_of_export(world: World) -> list[dict[str, object]]:
-    """Every exported row of the three denouncers (the page's reply is not exported)."""
+    """Every exported row of the four denouncers (the page's reply is not exported)."""
+    others = ("mất sóng", "hỏng lâu")
     return [
         row
         for row in export_rows(world.session)
         if row["thread_id"] == "t_1"
-        or (row["thread_id"] == "100_1" and "mất sóng" not in str(row["text"]))
+        or (
+            row["thread_id"] in ("100_1", "100_2")
+            and not any(o in str(row["text"]) for o in others)
+        )
     ]
 
 
@@ -324,7 +374,9 @@ def test_the_leader_and_the_assigned_officer_see_who_denounced_where_they_work(
 ) -> None:
     for persona in ENTITLED:
         shown = web_surfaces(world, world.personas()[persona])
-        assert {DENOUNCER, MESSENGER, EDITOR} <= leaked(shown["queue card"]), persona
+        assert set(NAMES) <= leaked(shown["queue card"]), persona
+        neighbour = shown[f"thread context of #{world.cases.visitor_neighbour}"]
+        assert VISITOR in leaked(neighbour), persona
         context = shown[f"thread context of #{world.cases.own_reply}"]
         assert DENOUNCER in leaked(context), persona
         assert MESSENGER in leaked(shown[f"thread context of #{world.cases.greeting}"]), persona
@@ -374,7 +426,7 @@ def test_the_export_leaves_out_the_text_identity_and_the_link_of_every_shielded_
     world: World,
 ) -> None:
     rows = shielded_rows_of_export(world)
-    assert len(rows) == 5
+    assert len(rows) == 7
     for row in rows:
         assert row["permalink"] is None and row["author_id"] is None
         assert row["external_id"] is None  # facebook.com/<comment id> opens the comment
