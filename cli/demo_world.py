@@ -3,6 +3,9 @@
 Three fanpages modelled on the announcements (xã Cẩm Giàng with two, phường Ái Quốc with one),
 a realistic flow of Vietnamese citizen comments and messages arriving over time (urgent items
 and denunciations included), the polling daemon, and the officers' web UI with demo accounts.
+Webhooks are on, as in production: the pages are subscribed through the (simulated) Graph API,
+the world sends Meta's signed deliveries to pakn's receiver running in-process, which stores
+them for the daemon; polling stays the safety net.
 """
 
 from __future__ import annotations
@@ -28,9 +31,12 @@ from cli.services import LazyClassifier, ingest_policy
 from config.settings import Settings, load
 from monitor.daemon import Daemon
 from monitor.jobs import register_jobs
+from monitor.webhook_receiver import PATH, Receiver
 from review.app import create_app
 from simulator import GraphSimulator, World
+from simulator.diagnostics import Diagnostics
 from simulator.traffic import Traffic, seed_world
+from simulator.webhooks import WebhookSender, verify_callback
 from storage.db import make_engine, session_factory, upgrade
 from storage.users import create_user, ensure_units, find_user
 
@@ -89,8 +95,10 @@ def demo_accounts() -> list[DemoAccount]:
     ]
 
 
-def demo_world(seed: int, tokens: dict[str, str]) -> World:
-    world = World(seed=seed)
+def demo_world(seed: int, tokens: dict[str, str], app_secret: str | None = None) -> World:
+    """The demo's pages with a few days of history; with `app_secret`, Graph calls need
+    appsecret_proof and webhooks are signed with it."""
+    world = World(seed=seed, app_secret=app_secret)
     rng = random.Random(seed)  # noqa: S311 - demo traffic, not security
     pages = [(pid, name, tokens[pid]) for pid, name, _unit in DEMO_PAGES]
     for pid, name, token in pages:
@@ -99,8 +107,22 @@ def demo_world(seed: int, tokens: dict[str, str]) -> World:
     return world
 
 
+@dataclass(frozen=True)
+class DemoWebhooks:
+    """What the demo's configuration says about webhooks: the secrets and the receiver's port."""
+
+    app_secret: str
+    verify_token: str
+    port: int
+
+
 def write_config(
-    directory: Path, base_url: str, port: int, tokens: dict[str, str], inbox_url: str
+    directory: Path,
+    base_url: str,
+    port: int,
+    tokens: dict[str, str],
+    inbox_url: str,
+    webhooks: DemoWebhooks,
 ) -> Path:
     units = "\n".join(f'  - {{id: {u}, name: "{n}", kind: {k}}}' for u, n, k in DEMO_UNITS)
     pages = "\n".join(
@@ -113,8 +135,14 @@ data_dir: "{directory}"
 poll_interval_seconds: 5
 graph:
   base_url: "{base_url}"
+  app_secret: "{webhooks.app_secret}"
   max_retries: 2
   backoff_base_seconds: 0.2
+webhooks:
+  enabled: true
+  verify_token: "{webhooks.verify_token}"
+  host: 127.0.0.1
+  port: {webhooks.port}
 poll:
   overlap_minutes: 5
   sweep_interval_minutes: 10
@@ -239,14 +267,19 @@ class Demo:
         self.sim: GraphSimulator | None = None
         self.web: Any = None
         self.inbox: DemoInbox | None = None
+        self.receiver: Any = None
+        self.sender: WebhookSender | None = None
 
     def start(self, echo: Callable[[str], None]) -> list[DemoAccount]:
         _check_port_free(self.port)
         tokens = {pid: f"demo-{secrets.token_hex(8)}" for pid, _n, _u in DEMO_PAGES}
-        world = demo_world(self.seed, tokens)
+        hooks = DemoWebhooks(secrets.token_hex(16), secrets.token_urlsafe(16), _free_port())
+        world = demo_world(self.seed, tokens, hooks.app_secret)
         self.sim = GraphSimulator(world).start()
         self.inbox = DemoInbox(echo)
-        config = write_config(self.directory, self.sim.base_url, self.port, tokens, self.inbox.url)
+        config = write_config(
+            self.directory, self.sim.base_url, self.port, tokens, self.inbox.url, hooks
+        )
         settings = load(config, env={})
         engine = make_engine(settings.database_url)
         upgrade(engine)
@@ -260,10 +293,11 @@ class Demo:
         daemon = Daemon(settings, sessions, policy, stop=self.stop)
         daemon.sync()
         register_jobs(daemon)
+        self._start_webhooks(settings, sessions, world, self.sim.router.diagnostics)
         traffic = TrafficLoop(world, self.seed, self.every, self.stop)
         traffic.opening()
         self.web = make_web_server(create_app(settings, sessions, policy=policy), settings)
-        self.threads = [
+        self.threads += [
             _thread(daemon.run_forever, "pakn-daemon"),
             _thread(traffic.run, "pakn-traffic"),
             _thread(self.web.run, "pakn-web"),
@@ -271,8 +305,49 @@ class Demo:
         ]
         return accounts
 
+    def _start_webhooks(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        world: World,
+        diagnostics: Diagnostics,
+    ) -> None:
+        """pakn's receiver on its own port, the pages subscribed through the Graph API as
+        `pakn webhooks subscribe` does, and the world sending its changes there at once."""
+        from cli.webhook import SUBSCRIBED_FIELDS
+        from monitor.graph import GraphClient
+
+        conf = settings.webhooks
+        # Both written by write_config; load() refuses enabled webhooks without them.
+        secret = settings.graph.app_secret.reveal() if settings.graph.app_secret else ""
+        verify = conf.verify_token.reveal() if conf.verify_token else ""
+        receiver = Receiver(sessions, app_secret=secret, verify_token=verify)
+        try:
+            self.receiver = make_receiver_server(receiver, conf.host, conf.port)
+        except OSError as exc:
+            raise DemoError(
+                f"Không mở được cổng {conf.port} cho bộ nhận webhook ({exc.strerror}). "
+                "Chạy lại lệnh: cổng được chọn ngẫu nhiên mỗi lần."
+            ) from exc
+        self.threads.append(_thread(self.receiver.run, "pakn-webhook"))
+        url = f"http://{conf.host}:{conf.port}{PATH}"
+        if not verify_callback(url, verify):
+            raise DemoError(
+                f"Bộ nhận webhook tại {url} không trả lời yêu cầu xác minh. Chạy lại lệnh; nếu "
+                f"vẫn lỗi, kiểm tra cổng {conf.port} có bị tường lửa chặn không."
+            )
+        client = GraphClient(settings.graph)
+        for page in settings.pages:
+            fields = {"subscribed_fields": ",".join(SUBSCRIBED_FIELDS)}
+            client.post(f"{page.id}/subscribed_apps", page.access_token.reveal(), data=fields)
+        self.sender = WebhookSender(world, url, diagnostics).start()
+
     def close(self) -> None:
         self.stop.set()
+        if self.sender is not None:
+            self.sender.close()
+        if self.receiver is not None:
+            self.receiver.close()
         if self.web is not None:
             self.web.close()
         for thread in self.threads:
@@ -287,6 +362,18 @@ def make_web_server(app: Any, settings: Settings) -> Any:
     from waitress.server import create_server
 
     return create_server(app, host=settings.web.host, port=settings.web.port, threads=8)
+
+
+def make_receiver_server(receiver: Receiver, host: str, port: int) -> Any:
+    from waitress.server import create_server
+
+    return create_server(receiver, host=host, port=port, threads=2)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _check_port_free(port: int) -> None:

@@ -21,8 +21,10 @@ import hmac
 import json
 import logging
 import random
+import secrets
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -284,6 +286,19 @@ class WebhookSender:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+
+
+def verify_callback(url: str, verify_token: str, timeout_seconds: float = 10.0) -> bool:
+    """Meta's check when the callback URL is set: a GET the callback must answer with the
+    challenge, and only for the right verify token."""
+    challenge = str(secrets.randbelow(10**9))
+    query = {"hub.mode": "subscribe", "hub.verify_token": verify_token, "hub.challenge": challenge}
+    target = f"{url}?{urllib.parse.urlencode(query)}"
+    try:
+        with urllib.request.urlopen(target, timeout=timeout_seconds) as answer:  # noqa: S310
+            return bool(answer.status == 200 and answer.read() == challenge.encode())
+    except OSError:
+        return False
 
 
 def subscribed_apps(

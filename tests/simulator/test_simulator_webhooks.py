@@ -25,7 +25,7 @@ from monitor.webhook_receiver import PATH, Receiver
 from simulator import GraphSimulator, World
 from simulator.diagnostics import Diagnostics
 from simulator.router import appsecret_proof
-from simulator.webhooks import WebhookFaults, WebhookSender
+from simulator.webhooks import WebhookFaults, WebhookSender, verify_callback
 from storage.webhooks import deliveries
 from tests.clock import Clock
 from tests.simulator.support import AN, BINH, CAM_GIANG, DONG_HOA, GraphClient
@@ -373,3 +373,8 @@ def test_subscribing_through_the_graph_api_starts_the_deliveries(
         comment = scene.world.add_comment(post, BINH, "Xin hỏi giờ làm việc")
         sender.flush()
     assert comment in comment_ids(stored(sqlite_sessions))
+
+
+def test_the_callback_is_verified_like_meta_does_only_with_the_right_token(endpoint: str) -> None:
+    assert verify_callback(endpoint, "verify")
+    assert not verify_callback(endpoint, "a-guess")
