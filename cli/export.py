@@ -30,7 +30,10 @@ def export(app: App, fmt: str, output: str | None, include_page_replies: bool) -
         if writer:
             writer.writeheader()
         with sessions.begin() as session:
-            for row in export_rows(session, include_page_replies=include_page_replies):
+            rows = export_rows(
+                session, include_page_replies=include_page_replies, spreadsheet=fmt == "csv"
+            )
+            for row in rows:
                 if writer:
                     writer.writerow(row)
                 else:

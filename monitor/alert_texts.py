@@ -50,9 +50,13 @@ def _text(item: Item, limit: int) -> str:
 
 
 def urgent(item: Item, unit_name: str, public_url: str) -> tuple[str, str]:
-    subject = f"[KHẨN] {unit_name}: {_labels(item)}"
+    possible = "possible_urgent" in (item.flag_reasons or "").split(",")
+    tag = "CÓ THỂ KHẨN" if possible else "KHẨN"
+    subject = f"[{tag}] {unit_name}: {_labels(item)}"
     lines = [
-        "Có phản ánh KHẨN cần xử lý ngay.",
+        "CÓ THỂ KHẨN CẤP – máy phân loại chưa chắc chắn, xem ngay để quyết định."
+        if possible
+        else "Có phản ánh KHẨN cần xử lý ngay.",
         f"Đơn vị: {unit_name}",
         f"Loại: {_labels(item)}",
         f"Kênh: {SOURCE_NAMES.get(item.source, item.source)} · lúc {when(item.created_time)}",

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.audit import record as audit
-from storage.records import Classify, ItemRecord, Prediction
+from storage.records import Classify, ItemRecord, Prediction, suspected_to_cao, urgency_of
 from storage.search_text import search_text
 from storage.tables import Item, ItemVersion
 
@@ -285,7 +285,10 @@ def labels_and_queue(
     if pred.category in FLAG_CATEGORIES:
         reasons.append(pred.category)
     if pred.urgent:
-        reasons.append("urgent")
+        # "possible": the duty officer hears of it at night too, told the classifier is unsure.
+        reasons.append("urgent" if urgency_of(pred) == "urgent" else "possible_urgent")
+    if suspected_to_cao(pred) and pred.category != "to_cao":
+        reasons.append("possible_to_cao")
     due, rule = (None, None)
     if policy.due_at is not None:
         due, rule = policy.due_at(pred.category, pred.urgent, received_at)
@@ -301,7 +304,8 @@ def labels_and_queue(
         "field": pred.field,
         "flagged": bool(reasons),
         "flag_reasons": ",".join(reasons) or None,
-        "confidential": pred.category == "to_cao",
+        # Fails safe: a suspected denunciation is masked until a leader confirms or clears it.
+        "confidential": suspected_to_cao(pred),
         "department": policy.routing.get(pred.field),
         "due_at": due,
         "deadline_rule": rule,
