@@ -51,6 +51,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response as BaseResponse
 
 from config.settings import Settings, default_data_dir
@@ -65,6 +66,7 @@ from review.context import (
     t,
     write_apart,
 )
+from review.forms import ROW_ID_MAX
 from review.i18n import LANGUAGES, Translations
 from review.throttle import LoginThrottle
 from storage.calendar_days import deadline_policy
@@ -100,6 +102,15 @@ class _WebApp(Flask):
         return super().handle_user_exception(e)
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: at most the largest INTEGER of the database, so that
+    /items/99999999999 is a page that does not exist (404), not an error of PostgreSQL (500)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", ROW_ID_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -122,11 +133,13 @@ def create_app(
         TESTING=testing,
     )
     app.extensions[EXTENSION] = _services(settings, sessions, policy, clock)
+    app.url_map.converters["int"] = RowIdConverter  # before the blueprints add their routes
     CSRFProtect(app)
     filters.register(app)
     for spec in [*BLUEPRINTS, *EXTRA_BLUEPRINTS]:
         app.register_blueprint(_blueprint(spec))
     app.before_request(_choose_language)
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_require_login)
     app.after_request(_finish)
     app.teardown_request(_close)
@@ -220,6 +233,16 @@ def _remember_language(user_id: int, language: str, session: Session) -> None:
     user = session.get(User, user_id)
     if user is not None:
         user.language = language
+
+
+def _refuse_nul_bytes() -> tuple[str, int] | None:
+    """No field of pakn holds a NUL byte and PostgreSQL cannot store one in text: refuse the
+    request (400, with what to fix) before it reaches a query and fails there (500)."""
+    sent = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    sent += [(k, str(v)) for k, v in (request.view_args or {}).items()]
+    if any("\x00" in key or "\x00" in value for key, value in sent):
+        return render_template("error.html", message=t("error.nul_byte"), code=400), 400
+    return None
 
 
 def _require_login() -> BaseResponse | None:

@@ -26,6 +26,10 @@ from storage.tables import REPLY_KINDS, ROLES
 from storage.users import MIN_PASSWORD_LENGTH
 
 REQUIRED = "error.required"
+NUMBER = "error.number"
+# The largest INTEGER of PostgreSQL (and of every id column): a bigger number is no row's id,
+# and sent to the database it is an error, not "not found".
+ROW_ID_MAX = 2**31 - 1
 SHORT_PASSWORD = "error.password_short"  # noqa: S105 - a message key, not a password
 
 
@@ -60,7 +64,7 @@ class StatusForm(Form):
 
 class AssignForm(Form):
     department = StringField(validators=[Optional(), Length(max=120)])
-    assignee = IntegerField(validators=[Optional(), NumberRange(min=0)])
+    assignee = IntegerField(validators=[Optional(), NumberRange(0, ROW_ID_MAX, NUMBER)])
 
 
 class NoteForm(Form):
@@ -68,7 +72,9 @@ class NoteForm(Form):
 
 
 class DuplicateForm(Form):
-    original_id = IntegerField(validators=[InputRequired(REQUIRED), NumberRange(min=1)])
+    original_id = IntegerField(
+        validators=[InputRequired(REQUIRED), NumberRange(1, ROW_ID_MAX, NUMBER)]
+    )
 
 
 class ReplyForm(Form):

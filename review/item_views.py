@@ -108,12 +108,25 @@ def render_item(
     return page, status
 
 
-def _attachments(raw: str | None) -> list[dict[str, Any]]:
+def _attachments(raw: str | None) -> list[dict[str, str]]:
+    """The stored attachments as ``{"type", "url", "name"}`` strings, whatever the JSON holds.
+
+    Rows written by older versions or by hand may hold a number, a list or an object where a
+    string belongs, or one object instead of a list: such a value is left out, never a 500.
+    """
     try:
         rows = json.loads(raw) if raw else []
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
-    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    if isinstance(rows, dict):
+        rows = [rows]
+    if not isinstance(rows, list):
+        return []
+    return [
+        {key: value for key in ("type", "url", "name") if isinstance(value := row.get(key), str)}
+        for row in rows
+        if isinstance(row, dict)
+    ]
 
 
 def back(item: Item) -> BaseResponse:
