@@ -289,6 +289,9 @@ class User(Base):
     created_at: Mapped[datetime]
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    # Copied into the session cookie at sign-in; raised on sign-out and on a new password, which
+    # ends every session issued before (storage/users.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class UserUnit(Base):

@@ -1,8 +1,16 @@
-"""Users, their units, argon2 password hashes and the account lock after repeated failures.
+"""Users, their units, argon2 password hashes, the account lock and the end of sessions.
 
-An account is locked for ``LOCK_TIME`` after ``MAX_FAILURES`` wrong passwords in a row; while
-locked, the password is not even checked, so guessing on costs nothing but time. The per-address
-slow-down lives with the web app (it is not stored).
+An account is locked for ``LOCK_TIME`` after ``MAX_FAILURES`` wrong passwords in a row. Each
+attempt is counted *before* its password is checked, by one conditional UPDATE that a
+concurrent burst cannot race: at most ``MAX_FAILURES`` attempts are ever evaluated before the
+lock, and while locked the password is not checked at all. An unknown user, a disabled account
+and a locked one get the same answer after the same work (a verify against a dummy hash), so
+neither the message nor the timing tells which usernames exist. The per-address slow-down lives
+with the web app (it is not stored).
+
+``User.session_version`` is copied into the session cookie at sign-in and compared on every
+request: signing out and a new password raise it, which ends every session of the account,
+copies of the cookie included.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from typing import Final, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select
+from sqlalchemy import and_, case, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.tables import ROLES, Unit, User, UserUnit
@@ -31,8 +39,9 @@ class Passwords:
     hasher: PasswordHasher = PasswordHasher()
 
 
-# Verified when the username does not exist, so both failures take the same time.
-_DUMMY_HASH: str | None = None
+# Verified when the username is unknown or the account locked, so that every refusal costs
+# the same time as a wrong password; made with the hasher of the moment (tests swap it).
+_dummy: tuple[PasswordHasher, str] | None = None
 
 
 class UserError(ValueError):
@@ -40,14 +49,12 @@ class UserError(ValueError):
 
 
 class LoginRefusedError(Exception):
-    """Wrong credentials, or the account is locked until ``locked_until``."""
+    """Refused: a wrong password, an unknown or disabled user, or a locked account, one answer
+    for all (telling them apart would tell which usernames exist)."""
 
-    def __init__(
-        self, reason: Literal["invalid", "locked"], locked_until: datetime | None = None
-    ) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.locked_until = locked_until
+    def __init__(self) -> None:
+        super().__init__("invalid")
+        self.reason: Literal["invalid"] = "invalid"
 
 
 def hash_password(password: str) -> str:
@@ -123,8 +130,28 @@ def set_units(session: Session, user: User, unit_ids: Sequence[str]) -> None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
+    """A new password unlocks the account and ends every open session of it."""
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
+    user.session_version = User.session_version + 1  # in SQL: a concurrent bump is not lost
+    session.flush()
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """Sign the user out everywhere: every cookie issued so far stops working."""
+    session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()  # a loaded User must not keep the old version
+
+
+def session_is_current(session: Session, user_id: int, version: object) -> bool:
+    """Whether a cookie carrying ``version`` for ``user_id`` still stands for an open session."""
+    user = session.get(User, user_id)
+    return user is not None and isinstance(version, int) and user.session_version == version
 
 
 def update_user(
@@ -147,25 +174,55 @@ def unlock(user: User) -> None:
 
 
 def authenticate(session: Session, username: str, password: str, now: datetime) -> User:
-    """The active user with these credentials, or LoginRefusedError (counted on the account)."""
-    user = session.scalar(
-        select(User).where(User.username == username.strip().lower(), User.active.is_(True))
-    )
+    """The active user with these credentials, or LoginRefusedError.
+
+    The attempt is counted in ``session`` before the password is checked: the caller commits
+    the transaction whether the sign-in succeeded or not (rolling back a refusal would forget it).
+    """
+    user_id = _claim_attempt(session, username.strip().lower(), now)
+    user = session.get(User, user_id, populate_existing=True) if user_id is not None else None
     if user is None:
-        _verify(_dummy_hash(), password)
-        raise LoginRefusedError("invalid")
-    if user.locked_until is not None and user.locked_until > now:
-        raise LoginRefusedError("locked", user.locked_until)
+        _verify(_dummy_hash(), password)  # the same work as a wrong password
+        raise LoginRefusedError()
     if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.failed_logins, user.locked_until = 0, now + LOCK_TIME
-            raise LoginRefusedError("locked", user.locked_until)
-        raise LoginRefusedError("invalid")
+        raise LoginRefusedError()  # counted already; the claim set the lock at the limit
     user.failed_logins, user.locked_until = 0, None
     if Passwords.hasher.check_needs_rehash(user.password_hash):
         user.password_hash = Passwords.hasher.hash(password)
     return user
+
+
+def _claim_attempt(session: Session, username: str, now: datetime) -> int | None:
+    """Count one attempt on the account, if it may be tried now; its id, else None.
+
+    One conditional UPDATE ... RETURNING: the database serialises concurrent attempts on the row
+    (PostgreSQL re-checks the condition after waiting for the row lock; SQLite has one writer),
+    so a burst cannot slip more than ``MAX_FAILURES`` attempts past the check. The attempt that
+    reaches the limit sets the lock; an expired lock starts the count again.
+    """
+    open_ = User.locked_until.is_(None)
+    result = session.execute(
+        update(User)
+        .where(
+            User.username == username,
+            User.active.is_(True),
+            or_(and_(open_, User.failed_logins < MAX_FAILURES), User.locked_until <= now),
+        )
+        .values(
+            failed_logins=case((open_, User.failed_logins + 1), else_=1),
+            locked_until=case(
+                (
+                    and_(open_, User.failed_logins + 1 >= MAX_FAILURES),
+                    literal(now + LOCK_TIME, User.locked_until.type),
+                ),
+                else_=None,
+            ),
+        )
+        .returning(User.id)
+        .execution_options(synchronize_session=False)
+    )
+    found: int | None = result.scalar_one_or_none()
+    return found
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -176,10 +233,16 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def _dummy_hash() -> str:
-    global _DUMMY_HASH
-    if _DUMMY_HASH is None:
-        _DUMMY_HASH = Passwords.hasher.hash("không-có-người-dùng-này")
-    return _DUMMY_HASH
+    global _dummy
+    hasher = Passwords.hasher
+    if _dummy is None or _dummy[0] is not hasher:
+        _dummy = (hasher, hasher.hash("không-có-người-dùng-này"))
+    return _dummy[1]
+
+
+def prepare_dummy_hash() -> None:
+    """Make the dummy hash now, so that the first refused unknown user is not slower."""
+    _dummy_hash()
 
 
 def user_units(session: Session, user_id: int) -> list[str]:

@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from config.schema import Secret
 from config.settings import Settings, UnitSettings, WebSettings
 from review.app import create_app
-from review.context import password_mark
+from review.auth_views import signed_in
 from storage.poll_state import sync_pages
 from storage.tables import AuditEntry, Item, User, UserUnit
 from tests.browsers import ARTIFACTS
@@ -140,9 +140,9 @@ def client_as(app: Flask, sessions: sessionmaker[Session], user_id: int) -> Flas
     with sessions.begin() as s:
         user = s.get(User, user_id)
         assert user is not None
-        mark = password_mark(user)
+        fields = signed_in(user)
     with client.session_transaction() as flask_session:
-        flask_session["uid"], flask_session["pw"] = user_id, mark
+        flask_session.update(fields)
     return client
 
 
@@ -256,7 +256,7 @@ def test_the_dashboard_renders_in_chromium(
         leader = s.get(User, users["lanhdao"])
         assert leader is not None
         cookie = app.session_interface.get_signing_serializer(app).dumps(  # type: ignore[attr-defined]
-            {"uid": leader.id, "pw": password_mark(leader)}
+            signed_in(leader)
         )
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
     try:
