@@ -11,14 +11,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
-from config.schema import ConfigError, Secret, build
+from config.schema import ConfigError, Secret, build, mask_credentials, secret_values
 
 DEFAULT_CONFIG_NAME = "pakn.yaml"
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -212,25 +212,111 @@ def _lookup(name: str, env: Mapping[str, str], path: str) -> str:
 
 
 def parse(text: str, *, env: Mapping[str, str] | None = None, source: str = "") -> Settings:
-    """Parse a YAML document into Settings, applying environment overrides."""
+    """Parse a YAML document into Settings, applying environment overrides.
+
+    No error message quotes a secret of the document (config.schema.shown, then every secret
+    value found in the document masked in whatever message comes out).
+    """
     env = os.environ if env is None else env
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"dòng {mark.line + 1}, cột {mark.column + 1}" if mark else "không rõ vị trí"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(
-            f"{source or 'cấu hình'}: YAML không hợp lệ ở {where}: {problem}. "
-            "Kiểm tra thụt lề (dùng dấu cách, không dùng tab) và dấu hai chấm."
-        ) from exc
-    raw = expand_env(raw or {}, env)
+    document = read_yaml(text, source) or {}
+    raw = expand_env(document, env)
     if not isinstance(raw, dict):
         raise ConfigError(f"{source or 'cấu hình'}: tệp phải là một bảng khoá: giá trị (mapping).")
     raw = _apply_overrides(raw, env)
-    settings = build(Settings, raw)
-    _validate(settings)
+    try:
+        settings = build(Settings, raw)
+        _validate(settings)
+    except ConfigError as exc:
+        hidden = {*secret_values(raw), *_from_environment(document, raw)}
+        # "from None": a traceback must not print the unmasked message of the original.
+        raise ConfigError(_masked(str(exc), hidden)) from None
     return dataclasses.replace(settings, source=source)
+
+
+def _from_environment(document: Any, expanded: Any) -> Iterator[str]:
+    """The values that ``${VAR}`` brought in: secrets, as a rule, wherever they landed."""
+    if isinstance(document, dict) and isinstance(expanded, dict):
+        for key, value in document.items():
+            yield from _from_environment(value, expanded.get(key))
+    elif isinstance(document, list) and isinstance(expanded, list):
+        for value, found in zip(document, expanded, strict=False):
+            yield from _from_environment(value, found)
+    elif isinstance(document, str) and "${" in document and isinstance(expanded, str):
+        yield expanded
+
+
+def _masked(message: str, secrets: set[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 4:  # shorter ones would mangle the message and protect nothing
+            message = message.replace(secret, "***")
+    return mask_credentials(message)
+
+
+# A pakn.yaml is a few kilobytes; a bigger file is a mistake (or an attack on the parser).
+MAX_CONFIG_BYTES = 1024 * 1024
+# Nesting of pakn's own settings goes three levels deep; the margin is for comments' sake.
+MAX_CONFIG_DEPTH = 20
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader without aliases and with a nesting limit.
+
+    pakn's settings need no ``&anchor``/``*alias`` (nor ``<<:`` merges, which use them), and
+    aliases are what a "billion laughs" document multiplies: refusing every alias makes such a
+    file fail at its first ``*`` instead of expanding. An anchor alone is harmless and allowed.
+    """
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            raise _RefusedYAML(f"tham chiếu *{event.anchor} (YAML alias)", event.start_mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_CONFIG_DEPTH:
+                raise _RefusedYAML(f"lồng sâu quá {MAX_CONFIG_DEPTH} cấp", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _RefusedYAML(yaml.MarkedYAMLError):
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+
+
+def read_yaml(text: str, source: str = "") -> Any:
+    """The YAML document in ``text``, parsed safely: at most ``MAX_CONFIG_BYTES``, no aliases."""
+    name = source or "cấu hình"
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES:
+        raise _too_big(name)
+    try:
+        return yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader subclass
+    except _RefusedYAML as exc:
+        raise ConfigError(
+            f"{name}: {_where(exc)}: {exc.problem} không được hỗ trợ trong pakn.yaml. "
+            "Viết đầy đủ giá trị ở từng chỗ thay vì dùng &neo / *tham chiếu (anchor/alias), "
+            "và bớt lồng nhau."
+        ) from None
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise ConfigError(
+            f"{name}: YAML không hợp lệ ở {_where(exc)}: {problem}. "
+            "Kiểm tra thụt lề (dùng dấu cách, không dùng tab) và dấu hai chấm."
+        ) from None
+
+
+def _too_big(name: str) -> ConfigError:
+    return ConfigError(
+        f"{name}: tệp cấu hình lớn hơn {MAX_CONFIG_BYTES // 1024} KB, trong khi pakn.yaml chỉ "
+        "cần vài KB. Kiểm tra xem có dán nhầm nội dung khác vào tệp không."
+    )
+
+
+def _where(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    return f"dòng {mark.line + 1}, cột {mark.column + 1}" if mark else "không rõ vị trí"
 
 
 def _apply_overrides(raw: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
@@ -364,6 +450,8 @@ def load(path: str | Path | None = None, *, env: Mapping[str, str] | None = None
     if resolved is None:
         return parse("{}", env=env, source="")
     try:
+        if resolved.stat().st_size > MAX_CONFIG_BYTES:
+            raise _too_big(str(resolved))
         text = resolved.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(
