@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from monitor.errors import redact
+from monitor.errors import redact, register_secrets
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -120,6 +120,7 @@ class App:
             from config.settings import load
 
             self._settings = load(self.config_path)
+            register_secrets(self._settings)  # redact() masks them in every message from now on
         return self._settings
 
     def models_dir(self) -> Path:

@@ -19,7 +19,7 @@ import schedule
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import PageSettings, Settings
-from monitor.errors import GraphError
+from monitor.errors import GraphError, redact
 from monitor.governor import Governor
 from monitor.graph import BatchOp, GraphClient
 from monitor.page_poll import FirstPage, PagePoll
@@ -255,7 +255,8 @@ class Daemon:
 
     def _record_failure(self, page: PageSettings, kind: str, reason: str, **extra: object) -> None:
         with self.sessions.begin() as session:
-            state.record_failure(session, page.id, self.clock(), kind, reason, **extra)  # type: ignore[arg-type]
+            # Stored, shown on /admin/pages and sent in alerts: no token may ride along.
+            state.record_failure(session, page.id, self.clock(), kind, redact(reason), **extra)  # type: ignore[arg-type]
 
     # -- loops ----------------------------------------------------------------------------
     def run_jobs_once(self) -> list[PageResult]:

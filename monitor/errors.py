@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
+
+from config.schema import TOKEN_SHAPE, URL_CREDENTIALS
+from config.settings import Settings
 
 ErrorKind = Literal["transient", "throttled", "token", "permanent"]
 
@@ -35,9 +38,52 @@ _MAYBE_SENT_VI = (
 )
 
 
+# The configured secrets (page tokens, app secret, web key, notification URLs), masked
+# literally wherever they appear. Shorter values are not masked: they would mangle ordinary
+# words and a secret that short protects nothing anyway.
+_MIN_SECRET_LENGTH = 8
+_registered: tuple[str, ...] = ()
+
+
+def register_secrets(settings: Settings) -> None:
+    """Mask every secret of ``settings`` in whatever ``redact`` cleans from now on.
+
+    Called once where a process reads its settings (the ``pakn`` command's ``App.settings``),
+    so that the daemon, the web and every command are covered, whoever built the message.
+    """
+    found: list[str] = [p.access_token.reveal() for p in settings.pages]
+    found += [s.reveal() for s in (settings.graph.app_secret, settings.web.secret_key) if s]
+    alerts = settings.alerts
+    targets = [*alerts.admin_targets, *(t for ts in alerts.unit_targets.values() for t in ts)]
+    found += [t.url.reveal() for t in targets]
+    found += [c for url in (settings.database_url, *found) for c in _credentials(url)]
+    _add_secrets(found)
+
+
+def _add_secrets(values: Iterable[str]) -> None:
+    global _registered
+    known = set(_registered) | {v for v in values if len(v) >= _MIN_SECRET_LENGTH}
+    # Longest first: a secret that contains another is masked whole.
+    _registered = tuple(sorted(known, key=len, reverse=True))
+
+
+def _credentials(url: str) -> list[str]:
+    found = URL_CREDENTIALS.match(url)
+    if found is None:
+        return []
+    userinfo = found.group(0)[len(found.group(1)) : -1]
+    return [userinfo, *userinfo.split(":", 1)[1:]]
+
+
 def redact(text: str) -> str:
-    """Remove tokens and secrets from URLs, headers and messages before they reach a log."""
-    return _BEARER.sub(r"\1***", _SECRET_QUERY.sub(r"\1***", text))
+    """Remove tokens and secrets from URLs, headers and messages before they reach a log, the
+    database, a page or a notification: token query parameters, bearer headers, anything shaped
+    like a Meta token (Meta echoes a malformed token in its error message) and every secret
+    registered by ``register_secrets``."""
+    out = TOKEN_SHAPE.sub("***", _BEARER.sub(r"\1***", _SECRET_QUERY.sub(r"\1***", text)))
+    for secret in _registered:
+        out = out.replace(secret, "***")
+    return out
 
 
 class GraphError(Exception):
