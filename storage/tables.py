@@ -262,7 +262,8 @@ class Item(Base):
     acknowledged_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"))
+    # Indexed: every item page looks up the items marked duplicates of it.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     alerted_at: Mapped[datetime | None]
 
 
