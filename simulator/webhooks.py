@@ -112,8 +112,9 @@ class WebhookSender:
         secret = app_secret if app_secret is not None else world.app_secret
         if not secret:
             raise ValueError("webhooks are signed with the app secret: give World an app_secret")
-        if batch_size < 1 or not retry_delays:
-            raise ValueError("batch_size must be at least 1 and retry_delays not empty")
+        if batch_size < 1 or not retry_delays or retry_delays[-1] <= 0:
+            # The last delay repeats: zero would retry forever while the clock stands still.
+            raise ValueError("batch_size must be at least 1 and the last retry delay above 0")
         self.world, self.url, self.diagnostics = world, url, diagnostics
         self.secret, self.batch_size, self.horizon = secret, batch_size, horizon
         self.retry_delays = tuple(retry_delays)
@@ -132,6 +133,8 @@ class WebhookSender:
     def _observe(self, event: WorldEvent) -> None:
         """Under the world's lock: build the change now, queue it if the Page subscribed."""
         fields = self.diagnostics.subscriptions.get(event["page_id"], ())
+        if not fields:
+            return
         change = change_for(self.world, event)
         if change is None or change.field not in fields:
             return
