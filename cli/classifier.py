@@ -177,9 +177,12 @@ def classify_command(source: IO[str], models_dir: Path | None) -> None:
 def evaluate_command(
     models_dir: Path | None, version: str | None, png: Path | None, cv: bool
 ) -> None:
-    """Đánh giá mô hình trên phần heldout của dữ liệu mẫu, trên từng tệp kiểm tra theo dạng văn
-    bản (tiếng kêu ngắn, đơn thư, sổ trực, cổng phản ánh, hỏi dịch vụ, kiến nghị cử tri, bình luận
-    nhiều việc, chuyện phiếm) và bằng kiểm định chéo trên phần train."""
+    """Đánh giá mô hình: phần heldout, từng dạng văn bản thật và kiểm định chéo.
+
+    Phần heldout của dữ liệu mẫu; từng tệp kiểm tra theo dạng văn bản (tiếng kêu ngắn, đơn thư,
+    sổ trực, cổng phản ánh, hỏi dịch vụ, kiến nghị cử tri, bình luận nhiều việc, chuyện phiếm);
+    kiểm định chéo trên phần train.
+    """
     from classifier.dataset import load_registers, load_seed
     from classifier.evaluation import (
         evaluate,

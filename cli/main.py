@@ -48,8 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "evaluate": (
         "cli.classifier:evaluate_command",
-        "Đánh giá mô hình trên phần heldout của dữ liệu mẫu và bằng kiểm định chéo trên phần "
-        "train.",
+        "Đánh giá mô hình: phần heldout, từng dạng văn bản thật và kiểm định chéo.",
     ),
     "export": (
         "cli.export:export",
@@ -95,9 +94,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """Redacts the whole formatted line, tracebacks included (an exception's text or a local
+    variable's repr in a traceback may carry a token)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
 def setup_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
