@@ -8,9 +8,10 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from types import FrameType
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -20,10 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import PageSettings, Settings
 from monitor.errors import GraphError, redact
-from monitor.governor import Governor
+from monitor.governor import Governor, Pacer, UsageType
 from monitor.graph import BatchOp, GraphClient
-from monitor.page_poll import FirstPage, PagePoll
-from monitor.pollers import conversations_request, feed_request
+from monitor.inbox import InboxPoll
+from monitor.page_poll import FeedPoll, FirstPage, discovery_request
+from monitor.pollers import conversations_request
+from monitor.reconcile import Answer, Reconciler
 from monitor.threads import PollContext, PollCounts, StopRequested
 from storage import poll_state as state
 from storage.ingest import IngestPolicy
@@ -48,7 +51,53 @@ class PageResult:
     name: str
     ok: bool
     reason: str = ""
+    counts: PollCounts = field(default_factory=PollCounts, repr=False)
+
+
+_LABELS = {"feed": "Bình luận", "inbox": "Tin nhắn"}
+_UNIT_OF: dict[str, str] = {"pages": "feed", "messenger": "inbox"}
+
+
+@dataclass
+class _PagePoll:
+    """One page in one cycle: its units (feed, inbox), and what went wrong in each."""
+
+    page: PageSettings
     counts: PollCounts = field(default_factory=PollCounts)
+    feed: FeedPoll | None = None
+    inbox: InboxPoll | None = None
+    errors: list[tuple[str, str, GraphError | None]] = field(default_factory=list)
+    paused: list[UsageType] = field(default_factory=list)
+    stopped: bool = False
+    last_success: datetime | None = None
+
+    def unit(self, name: str, step: Callable[[], object]) -> None:
+        """Run one step of a unit; a failure ends that unit for this cycle, nothing else."""
+        if self.stopped:
+            return
+        try:
+            made = step()
+        except StopRequested:
+            self.stopped = True
+            raise
+        except GraphError as err:
+            self._drop(name, err.reason_vi(), err)
+            return
+        except Exception as exc:
+            log.exception("trang %s (%s): lỗi không mong đợi", self.page.id, self.page.name)
+            self._drop(name, f"lỗi nội bộ {type(exc).__name__}: {exc}", None)
+            return
+        if isinstance(made, FeedPoll):
+            self.feed = made
+        elif isinstance(made, InboxPoll):
+            self.inbox = made
+
+    def _drop(self, name: str, reason: str, err: GraphError | None) -> None:
+        self.errors.append((name, reason, err))
+        if name == "feed":
+            self.feed = None
+        else:
+            self.inbox = None
 
 
 @dataclass
@@ -89,8 +138,10 @@ class Daemon:
             self.stop,
             batch=settings.graph.batch,
             heartbeat=self._renew,
+            pace=Pacer(settings.poll.messenger_calls_per_second, self.stop.wait),
         )
         self._renewed: dict[str, datetime] = {}
+        self._inbox_polled: dict[str, datetime] = {}
         self.jobs: list[Job] = []
         self.last_results: list[PageResult] = []
 
@@ -110,31 +161,194 @@ class Daemon:
 
     # -- one cycle ------------------------------------------------------------------------
     def poll_cycle(self) -> list[PageResult]:
+        """Poll every page. Each page's feed and inbox are separate units: one failing never
+        skips the other, nor any other page."""
+        cycle_start = self.clock()
         results: list[PageResult] = []
-        ready: list[PageSettings] = []
+        polls: list[_PagePoll] = []
         for page in self.settings.pages:
             blocked = self._blocked_reason(page)
             if blocked:
                 results.append(PageResult(page.id, page.name, False, blocked))
-            else:
-                ready.append(page)
-        claimed: list[PageSettings] = []
-        for page in ready:
+                continue
             holder = self._claim(page)
-            if holder is None:
-                claimed.append(page)
-            else:
+            if holder is not None:
                 reason = f"đang được tiến trình khác đọc ({holder}); bỏ qua ở vòng này"
                 results.append(PageResult(page.id, page.name, False, reason))
-        firsts = self._first_pages(claimed)
-        for page in claimed:
-            if self.stop.is_set():
-                results.append(PageResult(page.id, page.name, False, "dừng theo yêu cầu"))
-                self._release(page)
                 continue
-            results.append(self._poll_page(page, *firsts.get(page.id, (None, None))))
+            polls.append(self._page_poll(page, cycle_start))
+        # The page read longest ago goes first: a daemon that keeps stopping early (a crash
+        # loop, a stop request) still gets round every page.
+        polls.sort(key=lambda p: p.last_success or datetime.min.replace(tzinfo=UTC))
+        try:
+            self._run(polls)
+        finally:
+            for poll in polls:
+                self._release(poll.page)
+        results += [self._result(poll) for poll in polls]
         self.last_results = results
         return results
+
+    def _page_poll(self, page: PageSettings, cycle_start: datetime) -> _PagePoll:
+        poll = _PagePoll(page)
+        with self.sessions.begin() as session:
+            row = state.page_row(session, page.id)
+            unit_id = row.unit_id if row is not None else ""
+            poll.last_success = row.last_success_at if row is not None else None
+        if page.comments:
+            if self.governor.level(page.id, "pages") == "paused":
+                poll.paused.append("pages")
+            else:
+                poll.unit(
+                    "feed", lambda: FeedPoll(self.ctx, page, unit_id, poll.counts, cycle_start)
+                )
+        if page.messenger:
+            if self.governor.level(page.id, "messenger") == "paused":
+                poll.paused.append("messenger")
+            elif self._inbox_due(page.id, cycle_start):
+                poll.unit("inbox", lambda: InboxPoll(self.ctx, page, unit_id, poll.counts))
+        return poll
+
+    def _inbox_due(self, page_id: str, now: datetime) -> bool:
+        """Messenger is read less often while its own budget is tight: every third cycle above
+        50 % of it, every tenth above 75 %."""
+        level = self.governor.level(page_id, "messenger")
+        if level == "normal":
+            self._inbox_polled[page_id] = now
+            return True
+        every = {"slow": 3, "essential": 10}.get(level, 0)
+        last = self._inbox_polled.get(page_id)
+        interval = timedelta(seconds=self.settings.poll_interval_seconds * (every - 0.5))
+        if every == 0 or (last is not None and now - last < interval):
+            return False
+        self._inbox_polled[page_id] = now
+        return True
+
+    def _run(self, polls: list[_PagePoll]) -> None:
+        firsts = self._first_pages(polls)
+        for poll in polls:
+            first_feed, _first_inbox = firsts.get(poll.page.id, (None, None))
+            if poll.feed is not None:
+                poll.unit("feed", partial(poll.feed.discover, first_feed))
+            self._check_stop()
+        answers = self._check_answers(polls)
+        for poll in polls:
+            self._check_stop()
+            if poll.feed is not None:
+                poll.unit("feed", partial(poll.feed.finish, answers.get(poll.page.id)))
+            if poll.inbox is not None:
+                first_inbox = firsts.get(poll.page.id, (None, None))[1]
+                poll.unit("inbox", partial(poll.inbox.run, first_inbox))
+
+    def _check_stop(self) -> None:
+        if self.stop.is_set():
+            raise StopRequested
+
+    def _first_pages(self, polls: list[_PagePoll]) -> dict[str, tuple[FirstPage, FirstPage]]:
+        """The idle check for every page in as few HTTP requests as Meta allows (50 ops each):
+        each page node with its first feed and reels pages, and its inbox's first page."""
+        ops: list[tuple[str, str, BatchOp]] = []
+        for poll in polls:
+            token = poll.page.access_token.reveal()
+            if poll.feed is not None:
+                path, params = discovery_request(poll.page, self.settings.poll.feed_page_limit)
+                ops.append((poll.page.id, "feed", _op(path, params, token)))
+            if poll.inbox is not None and poll.inbox.watermark is not None:
+                path, params = conversations_request(poll.page)
+                ops.append((poll.page.id, "inbox", _op(path, params, token)))
+        out: dict[str, list[FirstPage]] = {p.page.id: [None, None] for p in polls}
+        for chunk, answers in self._batched([op for _, _, op in ops]):
+            for (page_id, kind, _), answer in zip(ops[chunk], answers, strict=True):
+                out[page_id][0 if kind == "feed" else 1] = answer
+        return {pid: (pair[0], pair[1]) for pid, pair in out.items()}
+
+    def _check_answers(self, polls: list[_PagePoll]) -> dict[str, list[Answer]]:
+        """Every page's multi-id checks of this cycle, batched across pages."""
+        wanted: list[tuple[str, BatchOp]] = []
+        for poll in polls:
+            feed = poll.feed
+            if feed is None:
+                continue
+            poll.unit("feed", feed.checks)
+            for chunk in feed.chunks if poll.feed is not None else []:
+                path, params = Reconciler.request(chunk)
+                wanted.append((poll.page.id, _op(path, params, poll.page.access_token.reveal())))
+        out: dict[str, list[Answer]] = {}
+        for page_id, _ in wanted:
+            out[page_id] = []
+        answers: list[Answer] = [None] * len(wanted)
+        for span, batch_answers in self._batched([op for _, op in wanted]):
+            answers[span] = batch_answers
+        for (page_id, _), answer in zip(wanted, answers, strict=True):
+            out[page_id].append(answer)
+        return out
+
+    def _batched(self, ops: list[BatchOp]) -> Iterator[tuple[slice, list[Answer]]]:
+        """Run ops in batch requests of 50; a request that fails as a whole (its top-level
+        token, the network) leaves its answers None, so each page asks for itself."""
+        if not self.settings.graph.batch or len(ops) < 2:
+            return
+        for start in range(0, len(ops), BATCH_LIMIT):
+            chunk = slice(start, min(len(ops), start + BATCH_LIMIT))
+            try:
+                answers = self.client.batch(ops[chunk], ops[start].token)
+            except GraphError as err:
+                log.warning("gọi gộp thất bại (%s); từng trang sẽ tự gọi", err.short())
+                continue
+            yield chunk, list(answers)
+
+    def _result(self, poll: _PagePoll) -> PageResult:
+        page = poll.page
+        if poll.stopped:
+            reason = "dừng theo yêu cầu; phần đã đọc đã được lưu"
+            return PageResult(page.id, page.name, False, reason, poll.counts)
+        for kind in poll.paused:
+            poll.errors.append((_UNIT_OF[kind], self._paused_reason(page.id, kind), None))
+        failures = [(unit, reason, err) for unit, reason, err in poll.errors if unit]
+        if not failures:
+            self.governor.succeeded(page.id, "pages")
+            self.governor.succeeded(page.id, "messenger")
+            usage = self.governor.usage(page.id, "pages")
+            with self.sessions.begin() as session:
+                state.record_success(
+                    session,
+                    page.id,
+                    self.clock(),
+                    usage.percent,
+                    usage.detail or None,
+                    self.client.served_version,
+                )
+            return PageResult(page.id, page.name, True, counts=poll.counts)
+        return self._failed(poll, failures)
+
+    def _paused_reason(self, page_id: str, kind: UsageType) -> str:
+        until = self.governor.usage(page_id, kind).paused_until
+        when = until.astimezone(VN).strftime("%H:%M %d/%m") if until else "khi mức dùng giảm"
+        return f"Facebook đang giới hạn số lần gọi; tiếp tục lúc {when}"
+
+    def _failed(
+        self, poll: _PagePoll, failures: list[tuple[str, str, GraphError | None]]
+    ) -> PageResult:
+        page = poll.page
+        reason = "; ".join(f"{_LABELS[unit]}: {why}" for unit, why, _ in failures)
+        errors = [(unit, err) for unit, _, err in failures if err is not None]
+        if not errors:
+            # Only paused by the governor: nothing failed, the pause says when it resumes.
+            return PageResult(page.id, page.name, False, reason, poll.counts)
+        token_fp = None
+        throttled_until = None
+        for unit, err in errors:
+            if err.kind == "token":
+                token_fp = token_fingerprint(page.access_token.reveal())
+            elif err.kind == "throttled":
+                scope: UsageType = "messenger" if unit == "inbox" else "pages"
+                until = self.governor.throttled(page.id, err.retry_after_seconds, scope)
+                if scope == "pages":
+                    throttled_until = until
+        kind = "token" if token_fp else errors[0][1].kind
+        self._record_failure(page, kind, reason, token_fp=token_fp, throttled_until=throttled_until)
+        log.warning("trang %s (%s): %s", page.id, page.name, reason)
+        return PageResult(page.id, page.name, False, reason, poll.counts)
 
     def _blocked_reason(self, page: PageSettings) -> str:
         with self.sessions.begin() as session:
@@ -144,10 +358,6 @@ class Daemon:
             fp = token_fingerprint(page.access_token.reveal())
             if row.quarantined_at is not None and row.quarantine_token_fp == fp:
                 return f"đang cách ly vì mã truy cập hỏng: {row.last_error or ''}".strip()
-        if self.governor.level(page.id) == "paused":
-            until = self.governor.usage(page.id).paused_until
-            when = until.astimezone(VN).strftime("%H:%M %d/%m") if until else "khi mức dùng giảm"
-            return f"Facebook đang giới hạn số lần gọi; tiếp tục lúc {when}"
         return ""
 
     def _claim(self, page: PageSettings) -> str | None:
@@ -182,76 +392,6 @@ class Daemon:
     def _release(self, page: PageSettings) -> None:
         with self.sessions.begin() as session:
             state.release_page(session, page.id, self.owner)
-
-    def _first_pages(self, pages: list[PageSettings]) -> dict[str, tuple[FirstPage, FirstPage]]:
-        """The idle check for every page in as few HTTP requests as Meta allows (50 ops each)."""
-        if not self.settings.graph.batch or len(pages) < 2:
-            return {}
-        ops: list[tuple[str, str, BatchOp]] = []
-        for page in pages:
-            token = page.access_token.reveal()
-            if page.comments:
-                ops.append((page.id, "feed", _op(*feed_request(page, self.settings.poll), token)))
-            if page.messenger:
-                ops.append(
-                    (page.id, "inbox", _op(*conversations_request(page, self.settings.poll), token))
-                )
-        out: dict[str, list[FirstPage]] = {p.id: [None, None] for p in pages}
-        for start in range(0, len(ops), BATCH_LIMIT):
-            chunk = ops[start : start + BATCH_LIMIT]
-            try:
-                answers = self.client.batch([op for _, _, op in chunk], chunk[0][2].token)
-            except GraphError as err:
-                # The request as a whole failed (its top-level token, the network): each page
-                # then asks for itself, so one bad token cannot hold the others back.
-                log.warning("gọi gộp thất bại (%s); từng trang sẽ tự gọi", err.short())
-                continue
-            for (page_id, kind, _), answer in zip(chunk, answers, strict=True):
-                out[page_id][0 if kind == "feed" else 1] = answer
-        return {pid: (pair[0], pair[1]) for pid, pair in out.items()}
-
-    def _poll_page(self, page: PageSettings, feed: FirstPage, inbox: FirstPage) -> PageResult:
-        try:
-            counts = PagePoll(self.ctx, page).run(feed, inbox)
-        except StopRequested:
-            return PageResult(
-                page.id, page.name, False, "dừng theo yêu cầu; phần đã đọc đã được lưu"
-            )
-        except GraphError as err:
-            return self._failed(page, err)
-        except Exception as exc:
-            log.exception("trang %s (%s): lỗi không mong đợi", page.id, page.name)
-            reason = f"lỗi nội bộ {type(exc).__name__}: {exc}"
-            self._record_failure(page, "internal", reason)
-            return PageResult(page.id, page.name, False, reason)
-        finally:
-            self._release(page)
-        self.governor.succeeded(page.id)
-        usage = self.governor.usage(page.id)
-        with self.sessions.begin() as session:
-            state.record_success(
-                session,
-                page.id,
-                self.clock(),
-                usage.percent,
-                usage.detail or None,
-                self.client.served_version,
-            )
-        return PageResult(page.id, page.name, True, counts=counts)
-
-    def _failed(self, page: PageSettings, err: GraphError) -> PageResult:
-        reason = err.reason_vi()
-        token_fp = None
-        throttled_until = None
-        if err.kind == "token":
-            token_fp = token_fingerprint(page.access_token.reveal())
-        elif err.kind == "throttled":
-            throttled_until = self.governor.throttled(page.id, err.retry_after_seconds)
-        self._record_failure(
-            page, err.kind, reason, token_fp=token_fp, throttled_until=throttled_until
-        )
-        log.warning("trang %s (%s): %s", page.id, page.name, reason)
-        return PageResult(page.id, page.name, False, reason)
 
     def _record_failure(self, page: PageSettings, kind: str, reason: str, **extra: object) -> None:
         with self.sessions.begin() as session:

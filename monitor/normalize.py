@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.records import Attachment, ItemRecord
+from storage.records import Attachment, ItemRecord, PostInfo
 
 _COMMENT_IN_PERMALINK = re.compile(r"[?&]comment_id=(\d+)")
 _REPLY_IN_PERMALINK = re.compile(r"[?&]reply_comment_id=(\d+)")
@@ -86,10 +86,69 @@ def _message_attachments(obj: Any) -> tuple[Attachment, ...]:
         for key in ("image_data", "video_data"):
             if isinstance(att.get(key), dict):
                 url = att[key].get("url")
-        url = url or att.get("file_url")
-        mime = str(att.get("mime_type") or "file")
-        out.append(Attachment(type=mime, url=url, name=att.get("name")))
+        url = url or att.get("file_url") or att.get("url")
+        # Stickers from 2026-08-30 come as an attachment of type "sticker".
+        kind = "sticker" if att.get("type") == "sticker" else att.get("mime_type")
+        out.append(Attachment(type=str(kind or "file"), url=url, name=att.get("name")))
     return tuple(out)
+
+
+# What a message without text carried, as the officer reads it (the item is never empty).
+SHARE_TEXT = "[Chia sẻ liên kết]"
+STICKER_TEXT = "[Nhãn dán]"
+STORY_TEXT = "[Trả lời tin]"
+UNSUPPORTED_TEXT = "[Nội dung Facebook không hiển thị qua API]"
+EMPTY_MESSAGE_TEXT = "[Tin nhắn không có nội dung]"
+
+
+def comment_count(obj: dict[str, Any]) -> int | None:
+    """``comments.summary.total_count`` of a post, reel or photo, when Graph gave it."""
+    comments = obj.get("comments")
+    summary = comments.get("summary") if isinstance(comments, dict) else None
+    total = summary.get("total_count") if isinstance(summary, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def object_info(
+    obj: Any, *, page_id: str, kind: str = "post", parent_post_id: str | None = None
+) -> PostInfo:
+    """A post, reel or photo as the daemon watches it. A post without ``from`` is a citizen's
+    whose identity Graph withheld (no Advanced Access), never the page's own."""
+    if not isinstance(obj, dict) or not obj.get("id"):
+        raise PayloadError("bài viết không có id")
+    created = parse_time(obj.get("created_time"))
+    updated = parse_time(obj["updated_time"]) if obj.get("updated_time") else None
+    author_id, author_name = _author(obj)
+    message = obj.get("message", obj.get("description"))
+    by_page = author_id == page_id if kind == "post" else True
+    return PostInfo(
+        id=str(obj["id"]),
+        page_id=page_id,
+        created_time=created,
+        updated_time=updated if updated is not None or kind == "photo" else created,
+        message=message if isinstance(message, str) else None,
+        author_id=author_id,
+        author_name=author_name,
+        by_page=by_page,
+        permalink=obj.get("permalink_url") if isinstance(obj.get("permalink_url"), str) else None,
+        kind=kind,
+        parent_post_id=parent_post_id,
+        comment_count=comment_count(obj),
+    )
+
+
+def album_photo_ids(obj: Any) -> list[str]:
+    """The child photos of an album post: ``attachments{subattachments{target{id}}}``."""
+    atts = obj.get("attachments") if isinstance(obj, dict) else None
+    found: list[str] = []
+    for att in atts.get("data", []) if isinstance(atts, dict) else []:
+        subs = att.get("subattachments") if isinstance(att, dict) else None
+        for sub in subs.get("data", []) if isinstance(subs, dict) else []:
+            target = sub.get("target") if isinstance(sub, dict) else None
+            ident = target.get("id") if isinstance(target, dict) else None
+            if ident and str(ident) not in found:
+                found.append(str(ident))
+    return found
 
 
 def comment_record(obj: Any, *, page_id: str, unit_id: str, post_id: str) -> ItemRecord:
@@ -146,6 +205,13 @@ def message_record(obj: Any, *, page_id: str, unit_id: str, conversation_id: str
     if not isinstance(obj, dict) or not obj.get("id"):
         raise PayloadError("tin nhắn không có id")
     author_id, author_name = _author(obj)
+    attachments = _message_attachments(obj.get("attachments"))
+    notes, extra = _message_content(obj, attachments)
+    text = _text(obj)
+    if notes:
+        text = "\n".join([text, *notes]) if text else " ".join(notes)
+    elif not text and not attachments:
+        text = EMPTY_MESSAGE_TEXT
     return ItemRecord(
         source="facebook_message",
         external_id=str(obj["id"]),
@@ -156,7 +222,38 @@ def message_record(obj: Any, *, page_id: str, unit_id: str, conversation_id: str
         author_id=author_id,
         author_name=author_name,
         by_page=author_id == page_id,
-        text=_text(obj),
-        attachments=_message_attachments(obj.get("attachments")),
+        text=text,
+        attachments=attachments + extra,
         created_time=parse_time(obj.get("created_time")),
     )
+
+
+def _message_content(
+    obj: dict[str, Any], attachments: tuple[Attachment, ...]
+) -> tuple[list[str], tuple[Attachment, ...]]:
+    """Shares, stickers (a URL before 2026-08-30, an attachment of type sticker after), story
+    replies and content the API cannot show: a note for the text, and attachments to keep."""
+    notes: list[str] = []
+    extra: list[Attachment] = []
+    shares = obj.get("shares")
+    for share in shares.get("data", []) if isinstance(shares, dict) else []:
+        if not isinstance(share, dict):
+            continue
+        link = share.get("link") or share.get("url")
+        label = " – ".join(str(v) for v in (share.get("name"), link) if v)
+        notes.append(f"{SHARE_TEXT} {label}".strip())
+        extra.append(Attachment(type="share", url=link, name=share.get("name")))
+    sticker = obj.get("sticker")
+    if isinstance(sticker, str) and sticker:
+        notes.append(STICKER_TEXT)
+        extra.append(Attachment(type="sticker", url=sticker))
+    elif any(a.type == "sticker" for a in attachments):
+        notes.append(STICKER_TEXT)
+    story = obj.get("story")
+    if isinstance(story, dict):
+        url = story.get("url") or story.get("link")
+        notes.append(f"{STORY_TEXT} {url}".strip() if url else STORY_TEXT)
+        extra.append(Attachment(type="story", url=url))
+    if obj.get("is_unsupported") is True:
+        notes.append(UNSUPPORTED_TEXT)
+    return notes, tuple(extra)

@@ -1,13 +1,17 @@
-"""Per-page polling units: a post's comments (batched across posts), a conversation's messages,
-and deletion checks. The walking and committing rules live in ``monitor.threads``.
+"""Reading a watched object's comments and a conversation's messages, each on its own.
+
+A post, reel or photo whose read fails is recorded with its error and backed off alone
+(exponential, capped); the other objects of the page carry on. Only a throttling or token error
+stops the whole unit (the page's feed, or its inbox), since every further call would fail too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
@@ -18,143 +22,249 @@ from monitor.graph import BatchOp, GraphResponse
 from monitor.normalize import PayloadError, comment_record, message_record, parse_time
 from monitor.threads import ThreadWalker, has_next
 from storage import poll_state as state
-from storage.records import ConversationInfo, ItemRecord
+from storage.records import ConversationInfo, ItemRecord, WatchedObject
 
-FEED_FIELDS = (
-    "id,created_time,updated_time,message,from{id,name},permalink_url,is_published,"
-    "status_type,attachments{type,url,media}"
-)
+log = logging.getLogger("pakn.monitor")
+
 COMMENT_FIELDS = (
     "id,message,created_time,from{id,name},parent{id},attachment,permalink_url,is_hidden,"
     "comment_count"
 )
 CONVERSATION_FIELDS = "id,updated_time,participants"
-MESSAGE_FIELDS = "id,created_time,from,to,message,attachments"
+MESSAGE_FIELDS = "id,created_time,from,to,message,attachments,sticker,shares,story,is_unsupported"
 DELETE_CONFIRMATIONS = 2
 BATCH_LIMIT = 50  # Meta's maximum operations per batch request
+# One object's failures back off from a minute, doubling, up to six hours.
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+RESUMES = 20  # how often one read may resume after a cursor that went too deep
+
+
+def backoff(failures: int) -> timedelta:
+    doubled: timedelta = BACKOFF_FIRST * 2 ** max(0, min(failures, 20) - 1)
+    return min(BACKOFF_MAX, doubled)
+
+
+def unit_stopper(err: GraphError) -> bool:
+    """Errors that stop the whole unit instead of one object: every other call would fail."""
+    return err.kind in ("throttled", "token")
 
 
 @dataclass(frozen=True)
-class PostWork:
-    """A post whose comments must be read: its current and its fully processed updated_time."""
+class ObjectRead:
+    """An object whose comments must be read, with what the check saw (the read marks those
+    values as done); ``full`` reads everything instead of from the last comment seen."""
 
-    id: str
-    updated: datetime
-    processed: datetime | None
+    obj: WatchedObject
+    full: bool = False
+
+    @property
+    def id(self) -> str:
+        return self.obj.id
 
 
-def feed_request(page: PageSettings, poll: PollSettings) -> tuple[str, dict[str, Any]]:
-    return f"{page.id}/feed", {"fields": FEED_FIELDS, "limit": poll.feed_page_limit}
-
-
-def conversations_request(page: PageSettings, poll: PollSettings) -> tuple[str, dict[str, Any]]:
-    params = {"platform": "messenger", "fields": CONVERSATION_FIELDS, "limit": 25}
+def conversations_request(
+    page: PageSettings, folder: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    params: dict[str, Any] = {"platform": "messenger", "fields": CONVERSATION_FIELDS, "limit": 25}
+    if folder is not None:
+        params["folder"] = folder
     return f"{page.id}/conversations", params
 
 
-class CommentWalker(ThreadWalker):
-    PARAMS: ClassVar[dict[str, str]] = {
+def comment_params(poll: PollSettings, since: datetime | None) -> dict[str, Any]:
+    params: dict[str, Any] = {
         "filter": "stream",  # the default "toplevel" filter hides replies
-        "order": "reverse_chronological",
+        "order": "chronological",  # what Meta serves a stream anyway; we never rely on it
+        "summary": "true",
         "fields": COMMENT_FIELDS,
+        "limit": poll.comments_page_limit,
     }
+    if since is not None:
+        params["since"] = int(since.timestamp())
+    return params
 
-    def params(self) -> dict[str, Any]:
-        return {**self.PARAMS, "limit": self.ctx.poll.comments_page_limit}
 
-    def comments_many(self, posts: Sequence[PostWork], *, full: bool) -> None:
-        """Read many posts' comments: their first pages come in batches of 50 in one request,
-        and every post whose comments fit on that page is stored in one transaction."""
-        for start in range(0, len(posts), BATCH_LIMIT):
+class CommentWalker(ThreadWalker):
+    def since(self, read: ObjectRead) -> datetime | None:
+        seen = read.obj.comments_seen_until
+        if read.full or seen is None or read.obj.processed_comment_count is None:
+            return None
+        return seen - timedelta(minutes=self.ctx.poll.overlap_minutes)
+
+    def read_many(self, reads: Sequence[ObjectRead]) -> None:
+        """Read many objects' comments: first pages come in batches of 50 in one request, and
+        every object whose comments fit on that page is stored in one transaction."""
+        for start in range(0, len(reads), BATCH_LIMIT):
             self.checkpoint()
-            chunk = posts[start : start + BATCH_LIMIT]
-            firsts = self._first_pages([post.id for post in chunk])
-            done: list[tuple[PostWork, list[ItemRecord]]] = []
-            for post, resp in zip(chunk, firsts, strict=True):
+            chunk = reads[start : start + BATCH_LIMIT]
+            firsts = self._first_pages(chunk)
+            done: list[tuple[ObjectRead, GraphResponse, list[ItemRecord]]] = []
+            for read, resp in zip(chunk, firsts, strict=True):
                 if isinstance(resp, GraphError):
-                    if not resp.object_missing:
-                        raise resp
-                    done.append((post, []))  # the post itself is gone; its comments stay stored
+                    self.failed(read.obj, resp)
                 elif has_next(resp):
-                    self.comments(post.id, post.updated, post.processed, full=full, first=resp)
+                    self.read_one(read, first=resp)
                 else:
-                    done.append((post, self.parse_page(resp, self._parser(post.id))))
+                    done.append((read, resp, self.parse_page(resp, self._parser(read.obj))))
             if done:
-                self._store_whole_threads(done, full=full)
+                self._store_whole_threads(done)
 
-    def _first_pages(self, post_ids: list[str]) -> list[GraphResponse | GraphError]:
-        query = urlencode(self.params())
-        if len(post_ids) == 1 or not self.ctx.batch:
-            return [self._get_or_error(f"{pid}/comments", self.params()) for pid in post_ids]
-        ops = [BatchOp(f"{pid}/comments?{query}", self.token) for pid in post_ids]
+    def _first_pages(self, reads: Sequence[ObjectRead]) -> list[GraphResponse | GraphError]:
+        if len(reads) == 1 or not self.ctx.batch:
+            return [self._get_or_error(read) for read in reads]
+        ops = [
+            BatchOp(
+                f"{r.id}/comments?{urlencode(comment_params(self.ctx.poll, self.since(r)))}",
+                self.token,
+            )
+            for r in reads
+        ]
         return self.ctx.client.batch(ops, self.token)
 
-    def _get_or_error(self, path: str, params: dict[str, Any]) -> GraphResponse | GraphError:
+    def _get_or_error(self, read: ObjectRead) -> GraphResponse | GraphError:
         try:
-            return self.ctx.client.get(path, self.token, params)
+            return self.get(f"{read.id}/comments", comment_params(self.ctx.poll, self.since(read)))
         except GraphError as err:
             return err
 
     def _store_whole_threads(
-        self, done: list[tuple[PostWork, list[ItemRecord]]], *, full: bool
+        self, done: list[tuple[ObjectRead, GraphResponse, list[ItemRecord]]]
     ) -> None:
         suspects: list[str] = []
         now = self.ctx.clock()
         with self.ctx.sessions.begin() as session:
-            self.store(session, [r for _post, records in done for r in records], now)
-            for post, records in done:
-                scan = now if full else None
-                state.mark_post_processed(session, post.id, post.updated, full_scan_at=scan)
-                if full:
-                    seen = {r.external_id for r in records}
-                    suspects += sorted(state.live_comment_ids(session, post.id) - seen)
+            self.store(session, [r for _read, _resp, records in done for r in records], now)
+            for read, resp, records in done:
+                seen = {r.external_id for r in records}
+                suspects += self._finish(session, read, resp, seen, records)
+        self._after(suspects, [(read, resp) for read, resp, _ in done])
+
+    def _finish(
+        self,
+        session: Session,
+        read: ObjectRead,
+        first: GraphResponse,
+        seen: set[str],
+        records: list[ItemRecord],
+    ) -> list[str]:
+        """Mark the object read (same transaction as its last comments); the suspects of a
+        full read are stored comments the walk did not see."""
+        now = self.ctx.clock()
+        full = self.since(read) is None
+        state.mark_object_read(
+            session,
+            read.id,
+            updated_time=read.obj.updated_time,
+            comment_count=_count(read.obj, first),
+            seen_until=max((r.created_time for r in records), default=None),
+            full_scan_at=now if full else None,
+        )
+        if not full:
+            return []
+        return sorted(state.live_comment_ids(session, read.id) - seen)
+
+    def _after(self, suspects: list[str], reads: list[tuple[ObjectRead, GraphResponse]]) -> None:
         for external_id in suspects:
             self.confirm_missing(external_id)
+        # A read from the last comment seen, and still fewer comments stored than Graph
+        # counts (a late comment, a 'since' Meta did not honour): read everything once.
+        again = []
+        with self.ctx.sessions.begin() as session:
+            for read, first in reads:
+                count = _count(read.obj, first)
+                incremental = self.since(read) is not None and count is not None
+                if incremental and state.live_comment_count(session, read.id) < (count or 0):
+                    again.append(ObjectRead(read.obj, full=True))
+        for read in again:
+            self.read_one(read)
 
-    def _parser(self, post_id: str) -> Callable[[Any], ItemRecord]:
-        def parse(obj: Any) -> ItemRecord:
-            return comment_record(obj, page_id=self.page.id, unit_id=self.unit_id, post_id=post_id)
+    def read_one(self, read: ObjectRead, first: GraphResponse | None = None) -> None:
+        """Walk one object's comments to the end; a failure is this object's alone."""
+        try:
+            self._walk(read, first)
+        except GraphError as err:
+            self.failed(read.obj, err)
 
-        return parse
-
-    def comments(
-        self,
-        post_id: str,
-        updated: datetime,
-        processed: datetime | None,
-        *,
-        full: bool,
-        first: GraphResponse | None = None,
-    ) -> None:
-        overlap = timedelta(minutes=self.ctx.poll.overlap_minutes)
-        stop_before = None if full or processed is None else processed - overlap
-        given = [first]
-
-        def fetch_first() -> GraphResponse:
-            # The batch already brought page one; a restart after a bad cursor fetches it anew.
-            resp = given.pop() if given and given[0] is not None else None
-            return resp or self.ctx.client.get(f"{post_id}/comments", self.token, self.params())
-
+    def _walk(self, read: ObjectRead, first: GraphResponse | None) -> None:
+        seen: set[str] = set()
+        walked: list[ItemRecord] = []
+        since = self.since(read)
+        params = comment_params(self.ctx.poll, since)
+        resp = first or self.get(f"{read.id}/comments", params)
+        head = resp
         suspects: list[str] = []
 
-        def finish(session: Session, seen: set[str], _walked: list[ItemRecord]) -> None:
-            now = self.ctx.clock()
-            state.mark_post_processed(session, post_id, updated, full_scan_at=now if full else None)
-            if full:
-                suspects.extend(sorted(state.live_comment_ids(session, post_id) - seen))
+        def finish(session: Session, seen_ids: set[str], records: list[ItemRecord]) -> None:
+            suspects.extend(self._finish(session, read, head, seen_ids, records))
 
-        self.walk(fetch_first, self._parser(post_id), "facebook_comment", stop_before, finish)
-        for external_id in suspects:
-            self.confirm_missing(external_id)
+        for _attempt in range(RESUMES):
+            try:
+                self.walk(
+                    resp,
+                    self._parser(read.obj),
+                    "facebook_comment",
+                    finish,
+                    seen=seen,
+                    walked=walked,
+                )
+                break
+            except GraphError as err:
+                resumed = self._resume(read, head, err, walked)
+                if resumed is None:
+                    raise
+                resp = resumed
+        self._after(suspects, [(read, head)])
+
+    def _resume(
+        self, read: ObjectRead, head: GraphResponse, err: GraphError, walked: list[ItemRecord]
+    ) -> GraphResponse | None:
+        """After a cursor that went too deep (code 100): go on from the newest comment read,
+        with ``since``, when the stream is served oldest first (summary.order says so)."""
+        if err.code != 100 or err.subcode is not None or not walked:
+            return None
+        if _order(head) not in ("chronological", None):
+            return None
+        newest = max(r.created_time for r in walked)
+        log.info("trang %s: %s đọc tiếp từ %s (con trỏ quá sâu)", self.page.id, read.id, newest)
+        return self.get(f"{read.id}/comments", comment_params(self.ctx.poll, newest))
+
+    def failed(self, obj: WatchedObject, err: GraphError) -> None:
+        """One object could not be read: record why and back it off; others carry on."""
+        if unit_stopper(err):
+            raise err
+        now = self.ctx.clock()
+        with self.ctx.sessions.begin() as session:
+            if err.object_missing:
+                state.object_missing(session, obj.id, now, DELETE_CONFIRMATIONS)
+                # A post that is gone keeps its stored comments; checked again once.
+                state.object_failed(session, obj.id, now, err.reason_vi(), now + BACKOFF_FIRST)
+                return
+            failures = obj.failures + 1
+            state.object_failed(session, obj.id, now, err.reason_vi(), now + backoff(failures))
+        self.counts.failed_objects += 1
+        log.warning(
+            "trang %s: không đọc được bình luận của %s: %s", self.page.id, obj.id, err.short()
+        )
+
+    def _parser(self, obj: WatchedObject) -> Any:
+        def parse(raw: Any) -> ItemRecord:
+            # A photo's comments live in the photo's thread; its post (the album) is the
+            # photo row's parent_post_id, which the item's context shows.
+            return comment_record(raw, page_id=self.page.id, unit_id=self.unit_id, post_id=obj.id)
+
+        return parse
 
     def confirm_missing(self, external_id: str) -> None:
         """Ask for the comment itself; only 'does not exist' twice in a row marks it deleted."""
         self.checkpoint()
         try:
-            self.ctx.client.get(external_id, self.token, {"fields": "id"})
+            self.get(external_id, {"fields": "id"})
         except GraphError as err:
             if not err.object_missing:
-                raise
+                if unit_stopper(err):
+                    raise
+                return  # asked again at the next sweep or recheck
             with self.ctx.sessions.begin() as session:
                 now = self.ctx.clock()
                 if state.note_missing(session, external_id, now, DELETE_CONFIRMATIONS):
@@ -164,14 +274,32 @@ class CommentWalker(ThreadWalker):
             state.clear_missing(session, external_id)
 
 
+def _summary(resp: GraphResponse) -> dict[str, Any]:
+    summary = resp.data.get("summary")
+    return summary if isinstance(summary, dict) else {}
+
+
+def _order(resp: GraphResponse) -> str | None:
+    order = _summary(resp).get("order")
+    return order if isinstance(order, str) else None
+
+
+def _count(obj: WatchedObject, first: GraphResponse) -> int | None:
+    """The count the read marks done: the check's, else the read's own summary."""
+    if obj.comment_count is not None:
+        return obj.comment_count
+    total = _summary(first).get("total_count")
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
 class MessageWalker(ThreadWalker):
+    messenger = True
+
     def messages(self, info: ConversationInfo, processed: datetime | None) -> None:
+        """Read one conversation's new messages (newest first, to the processed mark)."""
         overlap = timedelta(minutes=self.ctx.poll.overlap_minutes)
         stop_before = None if processed is None else processed - overlap
         params = {"fields": MESSAGE_FIELDS, "limit": 25}
-
-        def first() -> GraphResponse:
-            return self.ctx.client.get(f"{info.id}/messages", self.token, params)
 
         def parse(obj: Any) -> ItemRecord:
             return message_record(
@@ -182,7 +310,16 @@ class MessageWalker(ThreadWalker):
             citizen = [r.created_time for r in walked if not r.by_page]
             state.mark_conversation_processed(session, info, max(citizen, default=None))
 
-        self.walk(first, parse, "facebook_message", stop_before, finish)
+        for attempt in range(2):
+            try:
+                first = self.get(f"{info.id}/messages", params)
+                self.walk(first, parse, "facebook_message", finish, stop_before=stop_before)
+                return
+            except GraphError as err:
+                # A cursor invalidated by a deletion: walk again once from the newest message.
+                if attempt == 0 and err.code == 100 and err.subcode is None:
+                    continue
+                raise
 
 
 def conversation_info(obj: Any, page_id: str) -> ConversationInfo:

@@ -1,9 +1,14 @@
-"""Walking one comment thread or conversation, newest first, committing page by page.
+"""Walking one comment thread or conversation, committing page by page.
 
 Exactly once: every page of items is committed together with the state that says it was
-stored, and the walk stops only at a page that is older than the last committed mark and
-already stored (never at the newest stored item), so a crash anywhere means the next walk goes
-back to the last committed point and the unique key drops what it reads twice.
+stored, and ``finish`` (which moves the object's "read up to" mark) runs in the transaction of
+the last page, so a crash anywhere means the next walk goes back to the last committed point and
+the unique key drops what it reads twice.
+
+Comment streams are walked to the end (Meta serves them oldest first whatever ``order`` says);
+only a walk that asks for ``stop_before`` (Messenger, newest first) may end early, at a page that
+is wholly older than the mark and already stored, and only while the pages really come newest
+first.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +34,7 @@ from storage.records import ItemRecord
 
 log = logging.getLogger("pakn.monitor")
 MAX_THREAD_PAGES = 2000
+Finish = Callable[[Session, set[str], list[ItemRecord]], None]
 
 
 class StopRequested(Exception):  # noqa: N818 - a signal, not an error
@@ -46,6 +53,10 @@ class PollContext:
     batch: bool = True
     # Called between pages of results: keeps this daemon's lease on the page alive.
     heartbeat: Callable[[str], None] = lambda _page_id: None
+    # Called before each Messenger call of a page (Meta allows 2 per second per page).
+    pace: Callable[[str], None] = lambda _page_id: None
+    # Messenger folders that refused a listing, per page: not asked again by this daemon.
+    closed_folders: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -54,11 +65,14 @@ class PollCounts:
     edited: int = 0
     rejected: int = 0
     deleted: int = 0
+    failed_objects: int = 0
     new_item_ids: list[int] = field(default_factory=list)
 
 
 class ThreadWalker:
-    """Walks one comment thread or conversation, newest first, committing page by page."""
+    """Walks one comment thread or conversation, committing page by page."""
+
+    messenger = False
 
     def __init__(self, ctx: PollContext, page: PageSettings, unit_id: str, counts: PollCounts):
         self.ctx, self.page, self.unit_id, self.counts = ctx, page, unit_id, counts
@@ -70,54 +84,66 @@ class ThreadWalker:
             raise StopRequested
         self.ctx.heartbeat(self.page.id)
 
+    def get(self, path: str, params: dict[str, Any]) -> GraphResponse:
+        if self.messenger:
+            self.ctx.pace(self.page.id)
+        return self.ctx.client.get(path, self.token, params)
+
+    def follow(self, resp: GraphResponse) -> GraphResponse | None:
+        paging = resp.data.get("paging")
+        next_url = paging.get("next") if isinstance(paging, dict) else None
+        if not isinstance(next_url, str):
+            return None
+        if self.messenger:
+            self.ctx.pace(self.page.id)
+        return self.ctx.client.follow(next_url, self.token)
+
     def walk(
         self,
-        first: Callable[[], GraphResponse],
+        first: GraphResponse,
         parse: Callable[[Any], ItemRecord],
         source: str,
-        stop_before: datetime | None,
-        finish: Callable[[Session, set[str], list[ItemRecord]], None],
+        finish: Finish,
+        *,
+        stop_before: datetime | None = None,
+        seen: set[str] | None = None,
+        walked: list[ItemRecord] | None = None,
     ) -> None:
-        """Store every item down to ``stop_before``; ``finish`` runs in the last transaction.
+        """Store every page from ``first`` on; ``finish`` runs in the last page's transaction.
 
-        The walk ends at the last page, or at a page whose items are all older than
-        ``stop_before`` and already stored. An empty page that still has ``next`` is not the
-        end. A cursor invalidated by a deletion restarts the walk once from the newest item.
+        ``seen`` and ``walked`` carry over from an earlier part of the same read (a walk
+        resumed after a cursor error). An empty page that still has ``next`` is not the end.
         """
-        for attempt in range(2):
-            try:
-                self._walk_once(first, parse, source, stop_before, finish)
-                return
-            except GraphError as err:
-                if attempt == 0 and err.code == 100 and err.subcode is None:
-                    log.info("trang %s: con trỏ hết hiệu lực, duyệt lại từ đầu", self.page.id)
-                    continue
-                raise
-
-    def _walk_once(
-        self,
-        first: Callable[[], GraphResponse],
-        parse: Callable[[Any], ItemRecord],
-        source: str,
-        stop_before: datetime | None,
-        finish: Callable[[Session, set[str], list[ItemRecord]], None],
-    ) -> None:
-        seen: set[str] = set()
-        walked: list[ItemRecord] = []
-        for resp in self.ctx.client.iterate(first(), self.token, MAX_THREAD_PAGES):
+        seen = set() if seen is None else seen
+        walked = [] if walked is None else walked
+        newest_first = True
+        previous: datetime | None = None
+        resp: GraphResponse | None = first
+        for _page_number in range(MAX_THREAD_PAGES):
+            if resp is None:
+                break
             self.checkpoint()
             records = self.parse_page(resp, parse)
+            times = [r.created_time for r in records]
+            if previous is not None:
+                times = [previous, *times]
+            # The early stop holds only while the pages really come newest first.
+            newest_first = newest_first and all(a >= b for a, b in pairwise(times))
+            previous = times[-1] if times else previous
             seen |= {r.external_id for r in records}
             walked += records
             now = self.ctx.clock()
             with self.ctx.sessions.begin() as session:
                 known = state.known_ids(session, source, (r.external_id for r in records))
                 self.store(session, records, now)
-                last = is_last(resp, records, known, stop_before)
+                bound = stop_before if newest_first else None
+                last = is_last(resp, records, known, bound)
                 if last:
                     finish(session, seen, walked)
             if last:
                 return
+            resp = self.follow(resp)
+        raise GraphError("transient", message="thread longer than the walk allows")
 
     def parse_page(
         self, resp: GraphResponse, parse: Callable[[Any], ItemRecord]

@@ -1,17 +1,25 @@
-"""Polling state kept beside the items: posts, conversations, page health and leases."""
+"""Polling state kept beside the items: watched objects (posts, reels, album photos) with their
+check schedule and failures, conversations, page watermarks, health and leases."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.records import ConversationInfo, PostInfo
+from storage.records import ConversationInfo, PostInfo, WatchedObject
 from storage.tables import Conversation, Item, Page, Post, RejectedPayload, Unit
+
+
+class ConversationMark(NamedTuple):
+    """A conversation's fully read updated_time, and when a failed read may be retried."""
+
+    processed: datetime | None
+    retry_at: datetime | None
 
 
 def sync_pages(
@@ -125,67 +133,290 @@ def set_page_watermark(
     page_id: str,
     *,
     feed: datetime | None = None,
+    feed_gaps: str | None = None,
+    reels: datetime | None = None,
     conversations: datetime | None = None,
     swept_at: datetime | None = None,
+    conversations_swept_at: datetime | None = None,
 ) -> None:
-    values: dict[str, Any] = {}
-    if feed is not None:
-        values["feed_watermark"] = feed
-    if conversations is not None:
-        values["conversations_watermark"] = conversations
-    if swept_at is not None:
-        values["last_sweep_at"] = swept_at
+    """Move the given marks (None leaves a mark as it is)."""
+    values: dict[str, Any] = {
+        "feed_watermark": feed,
+        "feed_gaps": feed_gaps,
+        "reels_watermark": reels,
+        "conversations_watermark": conversations,
+        "last_sweep_at": swept_at,
+        "conversations_swept_at": conversations_swept_at,
+    }
+    values = {k: v for k, v in values.items() if v is not None}
     if values:
         session.execute(update(Page).where(Page.id == page_id).values(**values))
 
 
-def upsert_posts(session: Session, posts: Iterable[PostInfo]) -> dict[str, datetime | None]:
-    """Remember feed entries; returns each post's processed_updated_time."""
-    out: dict[str, datetime | None] = {}
-    for info in posts:
-        post = session.get(Post, info.id)
+def forget_conversation_sweep(session: Session, page_id: str) -> None:
+    """A capped inbox walk stopped early: list every folder in full at the next cycle."""
+    session.execute(update(Page).where(Page.id == page_id).values(conversations_swept_at=None))
+
+
+# -- watched objects (posts, reels, album photos) ---------------------------------------------
+def _watched(post: Post) -> WatchedObject:
+    return WatchedObject(
+        id=post.id,
+        page_id=post.page_id,
+        kind=post.kind,
+        created_time=post.created_time,
+        updated_time=post.updated_time,
+        comment_count=post.comment_count,
+        processed_updated_time=post.processed_updated_time,
+        processed_comment_count=post.processed_comment_count,
+        comments_seen_until=post.comments_seen_until,
+        next_check_at=post.next_check_at,
+        failures=post.failures,
+        parent_post_id=post.parent_post_id,
+    )
+
+
+NextCheck = Callable[[str, datetime, bool], datetime]  # (object id, created, first check)
+
+
+def upsert_objects(
+    session: Session, infos: Iterable[PostInfo], now: datetime, next_check: NextCheck
+) -> dict[str, WatchedObject]:
+    """Remember what a listing showed of each object; returns each one's state.
+
+    An object whose updated_time or comment count was observed counts as checked now and gets
+    its next check from ``next_check``, unless it is backing off after failures.
+    """
+    infos = list(infos)
+    found = {
+        p.id: p for p in session.scalars(select(Post).where(Post.id.in_([i.id for i in infos])))
+    }
+    for info in infos:
+        post = found.get(info.id)
         if post is None:
-            post = Post(
-                id=info.id,
-                page_id=info.page_id,
-                created_time=info.created_time,
-                processed_updated_time=None,
-            )
+            post = Post(id=info.id, page_id=info.page_id, created_time=info.created_time)
+            post.failures, post.missing_checks = 0, 0
+            post.next_check_at = next_check(info.id, info.created_time, True)
             session.add(post)
+            found[info.id] = post
+        _apply(post, info)
+        if info.updated_time is not None or info.comment_count is not None:
+            _checked(post, now, next_check)
+    session.flush()
+    return {i.id: _watched(found[i.id]) for i in infos}
+
+
+def record_checks(
+    session: Session,
+    seen: Iterable[tuple[str, datetime | None, int | None]],
+    now: datetime,
+    next_check: NextCheck,
+) -> dict[str, WatchedObject]:
+    """What a multi-id check saw of known objects: (id, updated_time, comment count)."""
+    seen = list(seen)
+    found = {
+        p.id: p for p in session.scalars(select(Post).where(Post.id.in_([s[0] for s in seen])))
+    }
+    for object_id, updated, count in seen:
+        post = found.get(object_id)
+        if post is None:
+            continue
+        if updated is not None:
+            post.updated_time = updated
+        if count is not None:
+            post.comment_count = count
+        post.missing_checks, post.gone_at = 0, None
+        _checked(post, now, next_check)
+        _adopt_updated(post)
+    session.flush()
+    return {object_id: _watched(p) for object_id, p in found.items()}
+
+
+def _checked(post: Post, now: datetime, next_check: NextCheck) -> None:
+    """Checked now: the next check follows the object's age, unless its reads are failing,
+    in which case the retry time set by the failure stands."""
+    post.checked_at = now
+    if post.failures == 0:
+        post.next_check_at = next_check(post.id, post.created_time, False)
+
+
+def _adopt_updated(post: Post) -> None:
+    """An object read before its updated_time was known (an album photo), and whose count has
+    not moved since: that updated_time is covered by the read."""
+    if (
+        post.processed_updated_time is None
+        and post.updated_time is not None
+        and post.processed_comment_count is not None
+        and post.comment_count == post.processed_comment_count
+        and post.failures == 0
+    ):
+        post.processed_updated_time = post.updated_time
+
+
+def _apply(post: Post, info: PostInfo) -> None:
+    post.kind = info.kind
+    post.gone_at, post.missing_checks = None, 0
+    if info.parent_post_id is not None:
+        post.parent_post_id = info.parent_post_id
+    if info.updated_time is not None:
         post.updated_time = info.updated_time
+    if info.comment_count is not None:
+        post.comment_count = info.comment_count
+    if info.kind != "photo" or info.message is not None:
         post.message = info.message
         post.author_id, post.author_name = info.author_id, info.author_name
-        post.by_page, post.permalink = info.by_page, info.permalink
-        out[info.id] = post.processed_updated_time
-    session.flush()
-    return out
+        post.by_page = info.by_page
+    if info.permalink is not None:
+        post.permalink = info.permalink
 
 
-def mark_post_processed(
-    session: Session, post_id: str, updated_time: datetime, *, full_scan_at: datetime | None = None
-) -> None:
-    values: dict[str, Any] = {"processed_updated_time": updated_time}
-    if full_scan_at is not None:
-        values["last_full_scan_at"] = full_scan_at
-    session.execute(
-        update(Post)
-        .where(
-            Post.id == post_id,
-            or_(Post.processed_updated_time.is_(None), Post.processed_updated_time <= updated_time),
+def watched_objects(session: Session, ids: Iterable[str]) -> dict[str, WatchedObject]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {p.id: _watched(p) for p in session.scalars(select(Post).where(Post.id.in_(wanted)))}
+
+
+def _watch_query(page_id: str, watched_since: datetime) -> Select[Post]:
+    return select(Post).where(
+        Post.page_id == page_id, Post.gone_at.is_(None), Post.created_time >= watched_since
+    )
+
+
+def due_objects(
+    session: Session,
+    page_id: str,
+    *,
+    watched_since: datetime,
+    due_by: datetime,
+    fill_until: datetime,
+    checked_before: datetime,
+    limit: int,
+    batch: int,
+) -> list[WatchedObject]:
+    """Objects whose check is due by ``due_by``, oldest schedule first, up to ``limit``; the
+    last request is filled up to ``batch`` ids with checks due by ``fill_until``."""
+    query = _watch_query(page_id, watched_since).where(
+        or_(Post.checked_at.is_(None), Post.checked_at < checked_before)
+    )
+    due = list(
+        session.scalars(
+            query.where(Post.next_check_at <= due_by).order_by(Post.next_check_at).limit(limit)
         )
-        .values(**values)
     )
+    room = (-len(due)) % batch
+    if due and room:
+        due += session.scalars(
+            query.where(Post.next_check_at > due_by, Post.next_check_at <= fill_until)
+            .order_by(Post.next_check_at)
+            .limit(room)
+        )
+    return [_watched(p) for p in due]
 
 
-def posts_for_sweep(
-    session: Session, page_id: str, since: datetime
-) -> list[tuple[str, datetime | None]]:
-    rows = session.execute(
-        select(Post.id, Post.updated_time)
-        .where(Post.page_id == page_id, or_(Post.created_time >= since, Post.updated_time >= since))
-        .order_by(Post.updated_time.desc())
+def dirty_objects(
+    session: Session, page_id: str, *, watched_since: datetime, now: datetime, limit: int
+) -> list[WatchedObject]:
+    """Objects known to hold comments not read yet: never read in full, or their count or
+    updated_time moved since (a poll stopped between the check and the read)."""
+    rows = session.scalars(
+        _watch_query(page_id, watched_since)
+        .where(
+            or_(
+                Post.processed_comment_count.is_(None),
+                Post.comment_count != Post.processed_comment_count,
+                Post.updated_time > Post.processed_updated_time,
+            ),
+            or_(Post.failures == 0, Post.next_check_at <= now),
+        )
+        .order_by(Post.created_time.desc())
+        .limit(limit)
     )
-    return [(r[0], r[1]) for r in rows]
+    return [_watched(p) for p in rows]
+
+
+def objects_for_sweep(session: Session, page_id: str, since: datetime) -> list[WatchedObject]:
+    """Objects with comments created since ``since`` (a sweep re-reads them in full)."""
+    rows = session.scalars(
+        _watch_query(page_id, since)
+        .where(or_(Post.comment_count > 0, Post.processed_comment_count > 0))
+        .order_by(Post.created_time.desc())
+    )
+    return [_watched(p) for p in rows]
+
+
+def mark_object_read(
+    session: Session,
+    object_id: str,
+    *,
+    updated_time: datetime | None,
+    comment_count: int | None,
+    seen_until: datetime | None,
+    full_scan_at: datetime | None = None,
+) -> None:
+    """Every comment up to this updated_time and count is stored (same transaction)."""
+    post = session.get(Post, object_id)
+    if post is None:
+        return
+    if updated_time is not None and (
+        post.processed_updated_time is None or updated_time >= post.processed_updated_time
+    ):
+        post.processed_updated_time = updated_time
+    if comment_count is not None:
+        post.processed_comment_count = comment_count
+    if seen_until is not None and (
+        post.comments_seen_until is None or seen_until > post.comments_seen_until
+    ):
+        post.comments_seen_until = seen_until
+    if full_scan_at is not None:
+        post.last_full_scan_at = full_scan_at
+    post.failures, post.last_error, post.missing_checks = 0, None, 0
+
+
+def object_failed(
+    session: Session, object_id: str, now: datetime, reason: str, retry_at: datetime
+) -> int:
+    """Record one failure of this object alone; returns its failures in a row."""
+    post = session.get(Post, object_id)
+    if post is None:
+        return 0
+    post.failures += 1
+    post.last_error, post.last_error_at = reason[:2000], now
+    post.next_check_at = retry_at
+    return post.failures
+
+
+def object_missing(session: Session, object_id: str, now: datetime, confirmations: int) -> bool:
+    """Graph says the object does not exist; after ``confirmations`` in a row it is gone."""
+    post = session.get(Post, object_id)
+    if post is None:
+        return False
+    post.missing_checks += 1
+    if post.missing_checks >= confirmations:
+        post.gone_at = now
+        return True
+    return False
+
+
+def request_check(session: Session, object_id: str, now: datetime) -> bool:
+    """Check this object at the next cycle (a webhook said it changed); False if unknown."""
+    result = session.execute(update(Post).where(Post.id == object_id).values(next_check_at=now))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def live_comment_count(session: Session, thread_id: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Item)
+            .where(
+                Item.thread_id == thread_id,
+                Item.source == "facebook_comment",
+                Item.deleted.is_(False),
+            )
+        )
+        or 0
+    )
 
 
 def known_ids(session: Session, source: str, ids: Iterable[str]) -> set[str]:
@@ -241,31 +472,73 @@ def clear_missing(session: Session, external_id: str) -> None:
     )
 
 
-def conversation_state(session: Session, conv_ids: Iterable[str]) -> dict[str, datetime | None]:
+def conversation_state(session: Session, conv_ids: Iterable[str]) -> dict[str, ConversationMark]:
     ids = list(conv_ids)
     if not ids:
         return {}
-    rows = session.execute(
-        select(Conversation.id, Conversation.processed_updated_time).where(Conversation.id.in_(ids))
+    rows = session.scalars(select(Conversation).where(Conversation.id.in_(ids)))
+    found = {c.id: ConversationMark(c.processed_updated_time, c.retry_at) for c in rows}
+    return {i: found.get(i, ConversationMark(None, None)) for i in ids}
+
+
+def conversations_to_retry(
+    session: Session, page_id: str, now: datetime, limit: int = 50
+) -> list[ConversationInfo]:
+    """Conversations whose last read failed and whose pause is over."""
+    rows = session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.page_id == page_id,
+            Conversation.failures > 0,
+            Conversation.retry_at <= now,
+        )
+        .order_by(Conversation.retry_at)
+        .limit(limit)
     )
-    found = {r[0]: r[1] for r in rows}
-    return {i: found.get(i) for i in ids}
+    return [
+        ConversationInfo(
+            c.id, c.page_id, c.updated_time or now, c.participant_id, c.participant_name
+        )
+        for c in rows
+    ]
+
+
+def _conversation(session: Session, info: ConversationInfo) -> Conversation:
+    conv = session.get(Conversation, info.id)
+    if conv is None:
+        conv = Conversation(id=info.id, page_id=info.page_id, failures=0)
+        session.add(conv)
+    conv.participant_id, conv.participant_name = info.participant_id, info.participant_name
+    conv.updated_time = info.updated_time
+    return conv
 
 
 def mark_conversation_processed(
     session: Session, info: ConversationInfo, last_citizen_at: datetime | None
 ) -> None:
-    conv = session.get(Conversation, info.id)
-    if conv is None:
-        conv = Conversation(id=info.id, page_id=info.page_id)
-        session.add(conv)
-    conv.participant_id, conv.participant_name = info.participant_id, info.participant_name
-    conv.updated_time = info.updated_time
+    conv = _conversation(session, info)
     conv.processed_updated_time = info.updated_time
+    conv.failures, conv.last_error, conv.retry_at = 0, None, None
     if last_citizen_at and (
         conv.last_citizen_message_at is None or last_citizen_at > conv.last_citizen_message_at
     ):
         conv.last_citizen_message_at = last_citizen_at
+
+
+def conversation_failed(
+    session: Session,
+    info: ConversationInfo,
+    now: datetime,
+    reason: str,
+    delay: Callable[[int], timedelta],
+) -> int:
+    """Record one failure of this conversation alone, retried after ``delay(failures)``;
+    returns its failures in a row."""
+    conv = _conversation(session, info)
+    conv.failures = (conv.failures or 0) + 1
+    conv.last_error, conv.last_error_at = reason[:2000], now
+    conv.retry_at = now + delay(conv.failures)
+    return conv.failures
 
 
 def reject(

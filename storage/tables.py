@@ -140,16 +140,44 @@ class Page(Base):
     # When the administrators were told the page is down; cleared by the "recovered" message,
     # so one incident gives one alert however many cycles it lasts.
     down_alerted_at: Mapped[datetime | None]
+    # Feed discovery (monitor/discovery.py): creation-time ranges of the feed not listed yet
+    # (JSON [[from, to], ...]); a capped walk leaves the rest here instead of skipping it.
+    feed_gaps: Mapped[str | None] = mapped_column(Text)
+    # Newest reel creation time whose older reels are all known.
+    reels_watermark: Mapped[datetime | None]
+    # The last full listing of every Messenger folder back to poll.watch_days.
+    conversations_swept_at: Mapped[datetime | None]
 
 
 class Post(Base):
+    """An object whose comments are watched: a feed post, a reel, or one photo of an album post
+    (``parent_post_id``), with what was last seen of it and when it is checked again."""
+
     __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_due", "page_id", "next_check_at"),)
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     page_id: Mapped[str] = mapped_column(ForeignKey("pages.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8), default="post", server_default="post")
+    parent_post_id: Mapped[str | None] = mapped_column(String(80))
     created_time: Mapped[datetime]
     updated_time: Mapped[datetime | None]
     # The post's updated_time whose comments were all stored: advanced with the last batch.
     processed_updated_time: Mapped[datetime | None]
+    # Comment count (replies included) last seen, and the one whose comments were all stored:
+    # replies and photo comments may leave updated_time alone, the count still moves.
+    comment_count: Mapped[int | None] = mapped_column(Integer)
+    processed_comment_count: Mapped[int | None] = mapped_column(Integer)
+    # Newest comment creation time read: the next read asks only from here (minus overlap).
+    comments_seen_until: Mapped[datetime | None]
+    checked_at: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None]
+    # Failures of this object alone, backed off on their own (next_check_at moves away).
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    # "Does not exist" answers in a row; gone_at is set after two.
+    missing_checks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    gone_at: Mapped[datetime | None]
     message: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[str | None] = mapped_column(String(40))
     author_name: Mapped[str | None] = mapped_column(String(200))
@@ -167,6 +195,11 @@ class Conversation(Base):
     updated_time: Mapped[datetime | None]
     processed_updated_time: Mapped[datetime | None]
     last_citizen_message_at: Mapped[datetime | None]
+    # Failures of this conversation alone; it is read again from retry_at on.
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    retry_at: Mapped[datetime | None]
 
 
 class Item(Base):

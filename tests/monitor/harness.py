@@ -46,7 +46,10 @@ def settings_for(
         f'  - {{id: "{pid}", name: "{name}", unit: {unit}, access_token: {token}}}'
         for pid, name, unit, token in pages
     )
-    poll_lines = "\n".join(f"  {k}: {v}" for k, v in poll.items()) or "  overlap_minutes: 15"
+    # Pacing Messenger calls (Meta: 2/s per page) is real time; tests/monitor/test_budgets.py
+    # tests it with its own clock.
+    poll = {"messenger_calls_per_second": 0, **poll}
+    poll_lines = "\n".join(f"  {k}: {v}" for k, v in poll.items())
     text = textwrap.dedent(
         f"""
         database_url: "{database_url}"
@@ -66,6 +69,9 @@ def world_with_pages(
     seed: int = 1, pages: Sequence[tuple[str, str, str, str]] = PAGES, clock: Any = None
 ) -> World:
     world = World(clock=clock, seed=seed)
+    # The daemon paces Messenger calls in real time; the simulator counts them on the test
+    # clock, which stands still: its per-second limit is tested apart.
+    world.set_conversation_rate(None)
     for pid, name, _unit, token in pages:
         world.add_page(pid, name, token)
     return world
