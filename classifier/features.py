@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import repeat
 from typing import Any, Final
 
 import numpy as np
@@ -98,7 +99,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         unknown = sorted(set(self.views) - set(VIEW_PREFIX))
         if unknown:
             raise ValueError(f"unknown feature views {unknown}; known: {sorted(VIEW_PREFIX)}")
-        keys, counts = self._document_keys(docs)
+        keys, tokens, counts = self._document_keys(docs)
         candidates: dict[str, int] = {}
         slot = candidates.setdefault
         rows = [
@@ -116,7 +117,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             [bisect_left(first, prefix) for prefix in sorted(VIEW_PREFIX.values())] + [len(kept)],
             dtype=np.int64,
         )
-        self._build_lookup(key for key in keys if " " not in key)
+        self._build_lookup(keys[:tokens])
         return self
 
     def _key_features(self, key: str) -> list[str]:
@@ -129,6 +130,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             str(key): index for index, key in enumerate(self.feature_names_)
         }
         self._token_cache: dict[str, IntArray] = {}
+        # The view of each feature (views are contiguous blocks of columns).
+        self._view_of = np.searchsorted(
+            self.block_starts_[1:], np.arange(len(self.feature_names_)), side="right"
+        )
         for token in tokens:
             if token not in self._token_cache:
                 self._token_cache[token] = self._token_ids(token)
@@ -151,11 +156,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         D (documents x distinct keys of the batch) times T (keys x features, idf-weighted): the
         only per-token Python work is one dict lookup; the rest runs in numpy and scipy.
         """
-        keys, counts = self._document_keys(docs)
-        return self._weigh(counts, self._key_matrix(keys))
+        keys, tokens, counts = self._document_keys(docs)
+        return self._weigh(counts, self._key_matrix(keys, tokens))
 
-    def _document_keys(self, docs: Sequence[list[str]]) -> tuple[list[str], sp.csr_matrix]:
-        """Distinct tokens and bigram keys of a batch, and their counts per document."""
+    def _document_keys(self, docs: Sequence[list[str]]) -> tuple[list[str], int, sp.csr_matrix]:
+        """Distinct tokens, then bigram keys, of a batch (and how many are tokens), and their
+        counts per document."""
         local: dict[str, int] = {}
         slot = local.setdefault
         token_ids = np.asarray(
@@ -164,6 +170,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
         keys = list(local)
+        n_tokens = len(keys)
         rows, columns = [doc_of], [token_ids]
         if self.word_bigrams and len(token_ids) > 1:
             same_doc = doc_of[1:] == doc_of[:-1]
@@ -182,10 +189,15 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     ]
                 )
         row, column = np.concatenate(rows), np.concatenate(columns)
+        # CSR straight from the entries: each part is sorted by document, so the stable sort is a
+        # merge of a few runs. Repeated entries stay separate; products add them up.
+        order = np.argsort(row, kind="stable")
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(row, minlength=len(docs)))])
         counts = sp.csr_matrix(
-            (np.ones(len(row), dtype=np.float32), (row, column)), shape=(len(docs), len(keys))
+            (np.ones(len(row), dtype=np.float32), column[order], indptr),
+            shape=(len(docs), len(keys)),
         )
-        return keys, counts
+        return keys, n_tokens, counts
 
     def _pair_views(
         self, names: list[str], first: IntArray64, second: IntArray64
@@ -198,25 +210,25 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             mapping = np.asarray([slot(p, len(plain)) for p in strip_tokens(names)], dtype=np.int64)
             yield "x", list(plain), mapping[first], mapping[second]
 
-    def _key_matrix(self, keys: Iterable[str]) -> sp.csr_matrix:
-        """Rows of idf-weighted feature counts, one per distinct token or bigram key."""
-        cache, vocab = self._token_cache, self.vocabulary_
-        rows: list[IntArray] = []
-        for key in keys:
-            if " " in key:  # a bigram key; tokens never contain spaces
-                index = vocab.get(key)
-                rows.append(_EMPTY if index is None else np.asarray([index], dtype=np.int32))
-            else:
-                ids = cache.get(key)
-                rows.append(ids if ids is not None else self._learn(key))
-        sizes = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
-        indices = np.concatenate(rows) if rows else _EMPTY
+    def _key_matrix(self, keys: list[str], tokens: int) -> sp.csr_matrix:
+        """Rows of idf-weighted feature counts, one per distinct key: `tokens` tokens, then
+        bigram keys."""
+        cache = self._token_cache
+        get = cache.get
+        rows = [ids if (ids := get(key)) is not None else self._learn(key) for key in keys[:tokens]]
+        # One feature or none per bigram key: looked up in one pass, no array per key.
+        bigrams = np.asarray(list(map(self.vocabulary_.get, keys[tokens:], repeat(-1))), np.int64)
+        found = bigrams >= 0
+        sizes = np.concatenate(
+            [np.fromiter(map(len, rows), dtype=np.int64, count=len(rows)), found.astype(np.int64)]
+        )
+        indices = np.concatenate([*rows, bigrams[found].astype(np.int32)])
         # float32 halves the work of every sparse product in training and prediction.
         weights = (
             np.ones(len(indices), dtype=np.float32) if self.sublinear_tf else self.idf_[indices]
         )
         indptr = np.concatenate([[0], np.cumsum(sizes)])
-        return sp.csr_matrix((weights, indices, indptr), shape=(len(rows), len(self.idf_)))
+        return sp.csr_matrix((weights, indices, indptr), shape=(len(keys), len(self.idf_)))
 
     def _learn(self, token: str) -> IntArray:
         ids = self._token_ids(token)
@@ -235,7 +247,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if self.sublinear_tf:
             matrix.data = (1.0 + np.log(matrix.data)) * self.idf_[matrix.indices]
         n_views = len(self.block_starts_) - 1
-        view = np.searchsorted(self.block_starts_[1:], matrix.indices, side="right")
+        view = self._view_of[matrix.indices]
         rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
         slot = rows * n_views + view
         squares = np.bincount(slot, weights=matrix.data * matrix.data)
@@ -248,7 +260,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def __getstate__(self) -> dict[str, Any]:
         state: dict[str, Any] = dict(super().__getstate__())
         # Derived lookups are rebuilt on load: smaller artefacts, nothing but arrays to trust.
-        for derived in ("vocabulary_", "_token_cache", "_base_cache_size"):
+        for derived in ("vocabulary_", "_token_cache", "_base_cache_size", "_view_of"):
             state.pop(derived, None)
         return state
 

@@ -182,7 +182,9 @@ class Classifier:
                     (s.level != NONE and not s.over for s in signals), np.bool_, len(signals)
                 ),
                 danger_over=np.fromiter((s.over for s in signals), np.bool_, len(signals)),
-                accusation=np.fromiter(map(accusation, normalized, stripped), np.bool_, len(docs)),
+                accusation=np.fromiter(
+                    map(accusation, normalized, docs, stripped), np.bool_, len(docs)
+                ),
             ),
             parts.thresholds,
         )

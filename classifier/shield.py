@@ -13,6 +13,7 @@ import re
 from typing import Final
 
 from classifier.normalize import strip_diacritics
+from classifier.triggers import TriggeredPatterns
 
 _CUES: Final[tuple[str, ...]] = (
     r"(?:giữ|giấu) (?:kín |bí mật )?(?:tên|danh tính|thông tin)",
@@ -32,39 +33,22 @@ _CUES: Final[tuple[str, ...]] = (
     r"rút ruột",
     r"(?:phí|tiền) (?:ngoài|làm nhanh|bôi trơn)",
 )
-_ACCENTED: Final = re.compile(r"(?<!\S)(?:" + "|".join(_CUES) + r")(?!\S)")
-_PLAIN: Final = re.compile(
-    r"(?<!\S)(?:" + "|".join(strip_diacritics(c) for c in _CUES) + r")(?!\S)"
-)
-_TRIGGERS: Final = frozenset(
-    [
-        "giữ",
-        "giấu",
-        "xin",
-        "không",
-        "phong",
-        "hối",
-        "ăn",
-        "bồi",
-        "đòi",
-        "thu",
-        "nhận",
-        "bắt",
-        "chia",
-        "lạm",
-        "tham",
-        "rút",
-        "phí",
-        "tiền",
-    ]
-)
-_PLAIN_TRIGGERS: Final = frozenset(strip_diacritics(" ".join(_TRIGGERS)).split())
 
 
-def accusation(normalized: str, stripped: list[str]) -> bool:
-    """True when a normalised text carries a cue of a denunciation (see the module doc)."""
-    if _PLAIN_TRIGGERS.isdisjoint(stripped):
-        return False
-    if _ACCENTED.search(normalized):
+def _compile(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\S)(?:" + "|".join(patterns) + r")(?!\S)")
+
+
+# Each cue runs only on texts that carry one of its trigger words (classifier.triggers).
+_ACCENTED: Final = TriggeredPatterns(list(_CUES), _compile)
+_PLAIN: Final = TriggeredPatterns([strip_diacritics(c) for c in _CUES], _compile)
+
+
+def accusation(normalized: str, tokens: list[str], stripped: list[str]) -> bool:
+    """True when a normalised text (tokens: its words, stripped: unaccented) carries a cue of a
+    denunciation (see the module doc)."""
+    accented = _ACCENTED.select(tokens)
+    if accented is not None and accented.search(normalized):
         return True
-    return _PLAIN.search(" ".join(stripped)) is not None
+    plain = _PLAIN.select(stripped)
+    return plain is not None and plain.search(" ".join(stripped)) is not None
