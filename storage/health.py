@@ -1,14 +1,19 @@
-"""Page health for ``pakn pages`` and the admin view."""
+"""Page health for ``pakn pages``, ``pakn doctor`` and the admin view."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from storage.tables import Item, Page
+from storage.tables import Conversation, Item, Page, Post
+
+# Items whose sender Graph withheld, counted over this many days before day_start: an app
+# without Advanced Access gets comments without ``from`` (restfb/restfb#1136).
+UNKNOWN_SENDER_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,15 @@ class PageHealth:
     items_today: int
     consecutive_failures: int
     api_version: str | None
+    # Citizens' comments and posts of the last UNKNOWN_SENDER_DAYS that came without a
+    # sender: more than a few means the app lacks Advanced Access (App Review).
+    unknown_senders: int = 0
+    # Posts, reels, photos and conversations whose last read failed (each backs off alone).
+    failing_objects: int = 0
+
+
+def _per_page(session: Session, query: Select[Any, Any]) -> dict[str | None, int]:
+    return {page_id: int(n) for page_id, n in session.execute(query)}
 
 
 def page_health(session: Session, day_start: datetime) -> list[PageHealth]:
@@ -34,6 +48,29 @@ def page_health(session: Session, day_start: datetime) -> list[PageHealth]:
         .group_by(Item.page_id)
         .subquery()
     )
+    unknown = _per_page(
+        session,
+        select(Item.page_id, func.count())
+        .where(
+            Item.created_time >= day_start - timedelta(days=UNKNOWN_SENDER_DAYS),
+            Item.source.in_(("facebook_comment", "facebook_post")),
+            Item.by_page.is_(False),
+            Item.author_id.is_(None),
+        )
+        .group_by(Item.page_id),
+    )
+    failing = _per_page(
+        session,
+        select(Post.page_id, func.count()).where(Post.failures > 0).group_by(Post.page_id),
+    )
+    conversations = _per_page(
+        session,
+        select(Conversation.page_id, func.count())
+        .where(Conversation.failures > 0)
+        .group_by(Conversation.page_id),
+    )
+    for page_id, n in conversations.items():
+        failing[page_id] = failing.get(page_id, 0) + n
     rows = session.execute(
         select(Page, func.coalesce(today.c.n, 0))
         .outerjoin(today, today.c.page_id == Page.id)
@@ -53,6 +90,8 @@ def page_health(session: Session, day_start: datetime) -> list[PageHealth]:
             items_today=int(count),
             consecutive_failures=page.consecutive_failures,
             api_version=page.api_version_seen,
+            unknown_senders=unknown.get(page.id, 0),
+            failing_objects=failing.get(page.id, 0),
         )
         for page, count in rows
     ]

@@ -168,6 +168,9 @@ def _post(session: Session, item: Item, viewer: Viewer, shield: Shield) -> PostV
     if item.source != "facebook_comment" or not item.thread_id:
         return None
     post = session.get(Post, item.thread_id)
+    if post is not None and post.parent_post_id:
+        # A comment on one photo of an album post: the post it belongs to is the album.
+        post = session.get(Post, post.parent_post_id) or post
     if post is None:
         return None
     author, permalink, message = post.author_name, post.permalink, post.message

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +16,9 @@ from cli.services import ingest_policy
 from config.settings import Settings, parse
 from monitor.daemon import Daemon
 from simulator import GraphSimulator, World
+from simulator.errors import GraphError as SimulatedError
+from simulator.errors import transient_failure
+from simulator.router import GraphRequest
 from storage.tables import Item
 
 PAGES = (
@@ -99,3 +104,30 @@ def stored(
 
 def started(world: World) -> GraphSimulator:
     return GraphSimulator(world).start()
+
+
+@contextmanager
+def failing(
+    sim: GraphSimulator,
+    object_id: str,
+    edge: str | None = None,
+    error: SimulatedError | None = None,
+) -> Iterator[None]:
+    """Every read of ``object_id`` fails (with ``edge``: only that edge; "" is the node
+    itself), the way one broken post answers 500 on every read on the real platform. A
+    multi-id read naming the object fails whole, as Meta may answer it."""
+    route = sim.router._route
+
+    def broken(request: GraphRequest, page_id: str, kind: str, now: datetime) -> Any:
+        parts = [p for p in request.path.split("/") if p]
+        named = object_id in request.params.get("ids", "").split(",")
+        hit = parts[:1] == [object_id] and (edge is None or parts[1:] == ([edge] if edge else []))
+        if hit or (named and edge is None):
+            raise error or transient_failure()
+        return route(request, page_id, kind, now)
+
+    sim.router._route = broken  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        sim.router._route = route  # type: ignore[method-assign]
