@@ -39,6 +39,7 @@ def dump_parts(parts: ModelParts, path: Path) -> None:
             "urgent": float(parts.thresholds.urgent),
             "possible": float(parts.thresholds.possible),
             "word": float(parts.thresholds.word),
+            "sure": float(parts.thresholds.sure),
             "shield": float(parts.thresholds.shield),
         },
     }

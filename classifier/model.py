@@ -67,9 +67,11 @@ class ModelParts:
 class Thresholds:
     """Decision thresholds fitted on out-of-fold predictions (see classifier.training).
 
-    urgent: model score that makes a text urgent without the lexicon;
-    possible: model score that makes a text "possible" without any danger word;
+    urgent: model score that makes a text naming a danger word urgent;
+    possible: model score that makes a text "possible" when it names a danger stem only;
     word: model score that makes a text naming a danger word "possible";
+    sure: model score that makes a text "possible" with no danger stem at all (the model
+          alone); never below `possible`, so 0.0 (artefacts fitted before it) means `possible`;
     shield: calibrated to_cao probability from which a text is masked as a suspected to_cao.
     The defaults (no fitted calibration) keep every decision on the safe side.
     """
@@ -77,6 +79,7 @@ class Thresholds:
     urgent: float = 0.5
     possible: float = 0.5
     word: float = 0.0
+    sure: float = 0.0
     shield: float = 0.2
 
 
@@ -93,6 +96,7 @@ class RawPredictions:
     # The lexicon: a danger word named (not over), and a danger said to be over or past.
     danger_word: BoolArray | None = None
     danger_over: BoolArray | None = None
+    danger_stem: BoolArray | None = None  # a danger stem is named (classifier.urgency._STEMS)
     possible: BoolArray | None = None  # urgency "possible" (a subset of `urgent`)
     accusation: BoolArray | None = None  # classifier.shield cues: bribes, named misconduct
     shield: BoolArray | None = None  # suspected to_cao
@@ -182,6 +186,7 @@ class Classifier:
                     (s.level != NONE and not s.over for s in signals), np.bool_, len(signals)
                 ),
                 danger_over=np.fromiter((s.over for s in signals), np.bool_, len(signals)),
+                danger_stem=np.fromiter((s.stem for s in signals), np.bool_, len(signals)),
                 accusation=np.fromiter(
                     map(accusation, normalized, docs, stripped), np.bool_, len(docs)
                 ),
@@ -233,20 +238,25 @@ def decide(raw: RawPredictions, thresholds: Thresholds) -> RawPredictions:
 
     urgent:   the lexicon names a danger happening now, or it names a danger word and the
               model passes `urgent`;
-    possible: otherwise, unless the text says the danger is over: a danger word is named and
-              the model passes the lower `word` threshold, or the model passes `possible` on a
-              text that is not chit-chat (category khac). The model alone never makes a text
-              "urgent": it learns the tone of emergencies ("… rồi mọi người ơi") as well as
-              their substance;
+    possible: otherwise: on a text that is not chit-chat (category khac) the model passes
+              `sure`; or, unless the text says the danger is over, a danger word is named and
+              the model passes the lower `word` threshold, or a danger stem is named, the text
+              is not chit-chat and the model passes `possible`. The model alone never makes a
+              text "urgent", and without a danger stem it needs a very high score: it learns
+              the tone of emergencies ("… rồi mọi người ơi") as well as their substance;
     shield:   the calibrated to_cao probability passes `shield`, or to_cao is the category.
     """
     score = raw.urgent_score
     over = raw.danger_over if raw.danger_over is not None else np.zeros(len(score), np.bool_)
     word = raw.danger_word if raw.danger_word is not None else np.zeros(len(score), np.bool_)
+    stem = raw.danger_stem if raw.danger_stem is not None else np.ones(len(score), np.bool_)
     category = raw.category_scores.argmax(axis=1)
     strict = raw.urgent_rule | (word & (score >= thresholds.urgent))
-    alone = (score >= thresholds.possible) & (category != KHAC)
-    possible = ~strict & ~over & (alone | (word & (score >= thresholds.word)))
+    chance = (category != KHAC) & (score >= thresholds.possible) & stem
+    chance |= word & (score >= thresholds.word)
+    # A very sure model outweighs the lexicon's reading of the time ("chưa về từ tối qua").
+    sure = (category != KHAC) & (score >= max(thresholds.sure, thresholds.possible))
+    possible = ~strict & ((~over & chance) | sure)
     shield = (raw.category_probs[:, TO_CAO] >= thresholds.shield) | (category == TO_CAO)
     if raw.accusation is not None:
         shield |= raw.accusation

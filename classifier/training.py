@@ -6,7 +6,8 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any
+from itertools import product
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +22,6 @@ from classifier.dataset import Example
 from classifier.features import TextFeatures
 from classifier.labels import CATEGORIES, FIELDS
 from classifier.model import (
-    KHAC,
     TO_CAO,
     Classifier,
     ModelParts,
@@ -168,10 +168,10 @@ def fit_thresholds(
     # A danger word with a model score past the balanced boundary is urgent; below it, the
     # "possible" thresholds decide (recall of what reaches the duty officer comes first).
     strict = max(0.5, urgent_threshold(oof, urgent, config.urgent_recall))
-    possible, word = alert_thresholds(oof, urgent, strict, config.alert_recall)
+    alert = alert_thresholds(oof, urgent, strict, config.alert_recall)
     probs = temperature_scale(oof.category_scores, temperature)[:, TO_CAO]
     shield = recall_threshold(probs[labels["category"] == TO_CAO], config.shield_recall)
-    return Thresholds(urgent=strict, possible=possible, word=word, shield=shield)
+    return replace(alert, shield=shield)
 
 
 def recall_threshold(positive_scores: npt.NDArray[np.float64], recall: float) -> float:
@@ -182,28 +182,33 @@ def recall_threshold(positive_scores: npt.NDArray[np.float64], recall: float) ->
     return float(ordered[min(len(ordered), math.ceil(recall * len(ordered))) - 1])
 
 
+# Candidate thresholds of the "possible" level, strictest first (ties go to the strictest).
+POSSIBLE_GRID: Final = (0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1)
+WORD_GRID: Final = (0.3, 0.2, 0.1, 0.05, 0.02, 0.0)
+# The model alone, on a text naming no danger stem, needs at least 0.9 (1.01: never): chit-chat
+# shares the tone of shouts ("… rồi mọi người ơi"), and the seed holds too little of it to fit a
+# lower bar on.
+SURE_GRID: Final = (1.01, 0.995, 0.99, 0.98, 0.97, 0.96, 0.95, 0.93, 0.9)
+
+
 def alert_thresholds(
     raw: RawPredictions, y: npt.NDArray[np.bool_], strict: float, target: float
-) -> tuple[float, float]:
-    """(possible, word) thresholds: the pair that reaches `target` recall of urgent-or-possible
-    with the fewest non-urgent texts flagged; the strictest pair when none reaches it."""
-    score = raw.urgent_score
-    over = raw.danger_over if raw.danger_over is not None else np.zeros(len(y), np.bool_)
-    word = raw.danger_word if raw.danger_word is not None else np.zeros(len(y), np.bool_)
-    caught = raw.urgent_rule | (word & (score >= strict))
-    chat = raw.category_scores.argmax(axis=1) == KHAC
-    best: tuple[int, float, float] | None = None
-    for possible in (0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1):
-        for low in (0.3, 0.2, 0.1, 0.05, 0.02, 0.0):
-            chance = ((score >= possible) & ~chat) | (word & (score >= low))
-            flagged = caught | (~over & chance)
-            if (flagged & y).sum() >= target * y.sum():
-                false = int((flagged & ~y).sum())
-                if best is None or false < best[0]:
-                    best = (false, possible, low)
+) -> Thresholds:
+    """Thresholds of "possible" (possible, word, sure) that reach `target` recall of
+    urgent-or-possible with the fewest non-urgent texts flagged, as `decide` applies them; the
+    most lenient when none reaches it."""
+    best: tuple[int, Thresholds] | None = None
+    needed = target * y.sum()
+    for possible, word, sure in product(POSSIBLE_GRID, WORD_GRID, SURE_GRID):
+        candidate = Thresholds(urgent=strict, possible=possible, word=word, sure=sure)
+        flagged = decide(raw, candidate).urgent
+        if (flagged & y).sum() >= needed:
+            false = int((flagged & ~y).sum())
+            if best is None or false < best[0]:
+                best = (false, candidate)
     if best is None:
-        return 0.1, 0.0
-    return best[1], best[2]
+        return Thresholds(urgent=strict, possible=POSSIBLE_GRID[-1], word=0.0, sure=SURE_GRID[-1])
+    return best[1]
 
 
 def fold_count(examples: Sequence[Example], config: TrainingConfig) -> int:
@@ -269,6 +274,7 @@ def _merge(chunks: list[tuple[IntArray, RawPredictions]], n: int) -> RawPredicti
         field_probs=stack("field_probs"),
         danger_word=flags("danger_word"),
         danger_over=flags("danger_over"),
+        danger_stem=flags("danger_stem"),
         possible=flags("possible"),
         accusation=flags("accusation"),
         shield=flags("shield"),

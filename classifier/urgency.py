@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from classifier.normalize import strip_diacritics
-from classifier.triggers import TriggeredPatterns
+from classifier.triggers import COMMON_WORDS, TriggeredPatterns
 
 NONE, WORD, PHRASE = 0, 1, 2
 
@@ -173,6 +173,31 @@ _WORDS: Final[tuple[str, ...]] = (
     r"nghiêng",
     r"võng xuống",
     r"sụt lún",
+)
+
+# Danger stems: the loose vocabulary of the emergencies of labeling rule 3, read without tense or
+# negation. The urgency model alone ("… rồi mọi người ơi" has the tone of a shout) makes a text
+# "possible" only when it names one of these, unless its score is very high (classifier.model).
+_STEMS: Final[tuple[str, ...]] = (
+    # fire, explosions
+    r"cháy|lửa|khói|khét|nổ|hỏa hoạn|bỏng",
+    # water, weather, landslides, collapse
+    r"ngập|lũ|lụt|dâng|cuốn|trôi|đuối|chìm|vỡ|tràn|đê|bão|lốc|giông|sét|mưa to",
+    r"sạt|lở|sụt|lún|nứt|sập|đổ|nghiêng|gãy|quật|rơi|lăn|trượt|vùi|kẹt|đè|toác|võng|hố",
+    # power lines, gas, chemicals
+    r"dây điện|cột điện|biến áp|giật|chập|tóe|xẹt|rò|đứt|ga|gas|hóa chất|khí độc|ngạt",
+    # accidents, health
+    r"tai nạn|va chạm|tông|đâm|lật|máu|bị thương|ngất|bất tỉnh|co giật|khó thở|cấp cứu|cứu thương"
+    r"|ngộ độc|hôn mê|sốt|đau|liệt|lẫn|chuyển dạ|thuốc sâu|tự tử|cắn|rắn",
+    # violence, crime in progress
+    r"đánh|chém|dao|súng|dọa|đe dọa|hành hung|hung khí|cướp|trộm|đập|phá|bắt cóc|dụ|nhốt|trói"
+    r"|xô xát|ẩu đả|say rượu|nghiện|ma túy|hàng trắng|quay lén|bẻ khóa|khóc|thét|kêu",
+    # missing people
+    r"mất tích|lạc|chưa về|không về|tìm|bỏ nhà|đi khỏi|mất con",
+    # fraud, leaks
+    r"lừa|chuyển|hack|trừ tiền|rút tiền|otp|giả|mạo danh|tự xưng|cài|quét mã|lộ|cccd",
+    # calls for help
+    r"cứu|gấp|khẩn|nguy hiểm|sơ tán",
 )
 
 # Words whose danger starts at a moment ("cháy rồi", "đang ngập"): with a marker of the present
@@ -334,27 +359,40 @@ def _accented_and_plain(
     return TriggeredPatterns(patterns, _compile), TriggeredPatterns(plain, _compile)
 
 
+# Stems split into single alternatives; unaccented, those that spell a common word are left out.
+_STEM_WORDS: Final = tuple(stem for group in _STEMS for stem in group.split("|"))
+_STEM_RE: Final = (
+    TriggeredPatterns(_STEM_WORDS, _compile),
+    TriggeredPatterns(
+        [p for p in map(_plain, _STEM_WORDS) if p not in frozenset(COMMON_WORDS)], _compile
+    ),
+)
 _ONSET = [w for w in _WORDS if w in _ONSET_WORDS]
 _OTHER = [w for w in _WORDS if w not in _ONSET_WORDS]
 # Index 0: texts typed with diacritics; index 1: texts typed without.
 _PHRASE_RE: Final = _accented_and_plain(_PHRASES)
 _ONSET_RE: Final = _accented_and_plain(_ONSET, _PLAIN_EXTRA_ONSET)
 _WORD_RE: Final = _accented_and_plain(_OTHER, _PLAIN_EXTRA_WORDS)
-# Trigger words of every pattern that can make a text name a danger.
-_ANY_TRIGGER: Final = tuple(
-    _PHRASE_RE[i].words | _ONSET_RE[i].words | _WORD_RE[i].words for i in (0, 1)
-)
 _SLANG_RE: Final = (
     TriggeredPatterns(_SLANG, _compile),
     TriggeredPatterns([_plain(p) for p in _SLANG], _compile),
 )
 _RESOLVED_RE: Final = (_compile_any(_RESOLVED), _compile_any(_plain(_RESOLVED)))
-_PAST_RE: Final = (_compile_any(_PAST), _compile_any(_plain(_PAST)))
+# "Từ tối qua" ("since last night") starts something still going on: not the past.
+_PAST_RE: Final = (
+    _compile_any(r"(?<!từ )(?:" + _PAST + ")"),
+    _compile_any(r"(?<!tu )(?:" + _plain(_PAST) + ")"),
+)
 _RECURRING_RE: Final = (_compile_any(_RECURRING), _compile_any(_plain(_RECURRING)))
 _NOW_RE: Final = (_compile_any(_NOW), _compile_any(_plain(_NOW)))
 _STARTED_RE: Final = (_compile_any(_STARTED), _compile_any(_plain(_STARTED)))
 _GENERAL_RE: Final = (re.compile(_GENERAL), re.compile(_plain(_GENERAL)))
 _CLAUSE = re.compile(r"[,.;:!?]")
+# Trigger words of every pattern that can make a text name a danger, and of the slang too.
+_DANGER_TRIGGERS: Final = tuple(
+    _PHRASE_RE[i].words | _ONSET_RE[i].words | _WORD_RE[i].words | _STEM_RE[i].words for i in (0, 1)
+)
+_ALL_TRIGGERS: Final = tuple(_DANGER_TRIGGERS[i] | _SLANG_RE[i].words for i in (0, 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,32 +402,41 @@ class DangerSignal:
     level: int  # NONE, WORD (a danger named) or PHRASE (named as happening now)
     live: bool = False  # happening now and not said to be over: urgent whatever the model says
     over: bool = False  # resolved, past, recurring, or general talk about the danger
+    stem: bool = False  # a danger stem is named (_STEMS), or a danger word or phrase
 
 
 QUIET: Final = DangerSignal(NONE)
+NAMED: Final = DangerSignal(NONE, stem=True)  # a danger stem only
 
 
 def danger_signal(normalized: str, tokens: list[str], stripped: list[str]) -> DangerSignal:
     """The lexicon's reading of a normalised text (tokens: its words, stripped: unaccented)."""
     index = int(_is_plain(tokens, stripped))
     words = stripped if index else tokens
-    if _ANY_TRIGGER[index].isdisjoint(words):
+    # One pass over the words finds the trigger words of every family; each family then looks
+    # at those few only.
+    triggered = _ALL_TRIGGERS[index].intersection(words)
+    # In an accented text, a word that is an unaccented stem was typed without diacritics.
+    bare_stems = not index and not _STEM_RE[1].words.isdisjoint(tokens)
+    if not bare_stems and triggered.isdisjoint(_DANGER_TRIGGERS[index]):
         return QUIET  # no pattern can match: most texts end here
-    phrases = _PHRASE_RE[index].select(words)
-    onsets = _ONSET_RE[index].select(words)
-    others = _WORD_RE[index].select(words)
-    if phrases is None and onsets is None and others is None:
-        return QUIET
+    stems = _STEM_RE[index].select(triggered)
     # "dang ky" is "đăng ký", never "đang": joined so that it cannot read as the present.
     text = " ".join(stripped).replace("dang ky", "dangky") if index else normalized
-    slang = _SLANG_RE[index].select(words)
+    slang = _SLANG_RE[index].select(triggered)
     if slang is not None and slang.search(text):
         text = slang.sub(" ; ", text)
+    phrases = _PHRASE_RE[index].select(triggered)
+    onsets = _ONSET_RE[index].select(triggered)
+    others = _WORD_RE[index].select(triggered)
     phrase = _first_live(phrases, text)
     onset = None if phrase else _first_live(onsets, text)
     if phrase is None and onset is None and _first_live(others, text) is None:
-        return QUIET
-    resolved = _RESOLVED_RE[index].search(text) is not None
+        if stems is not None and stems.search(text):
+            return NAMED
+        return NAMED if bare_stems and _bare_stem(tokens, stripped) else QUIET
+    # "chưa dập được" is not put out: a negated resolution does not count.
+    resolved = _first_live(_RESOLVED_RE[index], text) is not None
     past = _PAST_RE[index].search(text) is not None or _RECURRING_RE[index].search(text) is not None
     general = _GENERAL_RE[index].search(text) is not None
     # Words of the present inside a past phrase do not count ("vừa rồi", "bao giờ").
@@ -404,8 +451,22 @@ def danger_signal(normalized: str, tokens: list[str], stripped: list[str]) -> Da
     # "Hôm qua sạt lở, giờ vẫn đang nứt thêm" is happening now; "đã dập tắt rồi" is not.
     over = resolved or general or (past and not now)
     if phrase is not None:
-        return DangerSignal(PHRASE, live=not over, over=over)
-    return DangerSignal(WORD, live=onset is not None and now and not over, over=over)
+        return DangerSignal(PHRASE, live=not over, over=over, stem=True)
+    return DangerSignal(WORD, live=onset is not None and now and not over, over=over, stem=True)
+
+
+def _bare_stem(tokens: list[str], stripped: list[str]) -> bool:
+    """A danger stem among the words of an accented text typed without diacritics (slang
+    removed): letters and hotline notes often quote a citizen who typed so."""
+    bare = [token for token, plain in zip(tokens, stripped, strict=True) if token == plain]
+    stems = _STEM_RE[1].select(bare)
+    if stems is None:
+        return False
+    text = " ".join(bare)
+    slang = _SLANG_RE[1].select(bare)
+    if slang is not None:
+        text = slang.sub(" ; ", text)
+    return stems.search(text) is not None
 
 
 def _is_plain(tokens: list[str], stripped: list[str]) -> bool:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from classifier.dataset import Example, SeedSet
 from classifier.labels import CATEGORIES, FIELDS
-from classifier.model import RawPredictions, full_proba, temperature_scale
+from classifier.model import KHAC, RawPredictions, Thresholds, decide, full_proba, temperature_scale
 from classifier.training import (
     TrainingConfig,
     TrainingResult,
@@ -155,3 +156,33 @@ def test_predictions_carry_an_urgency_level_and_the_to_cao_shield(trained: Train
     assert (calm.urgency, calm.urgent) == ("none", False)
     assert bribe.shield
     assert 0.0 <= bribe.to_cao_score <= 1.0
+
+
+def levels(scores: list[float], *, stem: list[bool], over: list[bool] | None = None) -> list[str]:
+    base = raw(scores, [False] * len(scores))
+    flags = replace(
+        base,
+        danger_word=np.zeros(len(scores), np.bool_),
+        danger_over=np.asarray(over or [False] * len(scores)),
+        danger_stem=np.asarray(stem),
+    )
+    thresholds = Thresholds(urgent=0.5, possible=0.4, word=0.3, sure=0.95, shield=0.2)
+    return decide(flags, thresholds).urgency()
+
+
+def test_the_model_alone_pages_without_a_danger_stem_only_when_very_sure() -> None:
+    # "giá vàng lại tăng rồi mọi người ơi" has the tone of a shout and no danger in it.
+    assert levels([0.92, 0.97], stem=[False, False]) == ["none", "possible"]
+    assert levels([0.45, 0.3], stem=[True, True]) == ["possible", "none"]
+
+
+def test_a_very_sure_model_outweighs_a_lexicon_that_reads_the_danger_as_over() -> None:
+    assert levels([0.99, 0.6], stem=[True, True], over=[True, True]) == ["possible", "none"]
+
+
+def test_chit_chat_is_never_possible_from_the_model_alone() -> None:
+    base = raw([0.99], [False])
+    chat = np.zeros((1, len(CATEGORIES)))
+    chat[0, KHAC] = 1.0
+    flags = replace(base, category_scores=chat, category_probs=chat, danger_stem=np.ones(1, bool))
+    assert decide(flags, Thresholds(possible=0.1, sure=0.9)).urgency() == ["none"]

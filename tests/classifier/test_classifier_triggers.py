@@ -14,7 +14,7 @@ from classifier.triggers import TriggeredPatterns, UnsupportedPatternError, spel
 
 
 def families() -> Iterator[tuple[str, TriggeredPatterns]]:
-    for name in ("_PHRASE_RE", "_ONSET_RE", "_WORD_RE", "_SLANG_RE"):
+    for name in ("_PHRASE_RE", "_ONSET_RE", "_WORD_RE", "_SLANG_RE", "_STEM_RE"):
         accented, plain = getattr(urgency, name)
         yield f"urgency{name} accented", accented
         yield f"urgency{name} plain", plain

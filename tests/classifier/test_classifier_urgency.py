@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from classifier.normalize import normalize
-from classifier.urgency import danger_rule
+from classifier.normalize import normalize, strip_tokens
+from classifier.urgency import danger_rule, danger_signal
 
 
 @pytest.mark.parametrize(
@@ -79,3 +79,40 @@ def test_a_short_shout_ending_in_roi_is_a_danger_that_has_started(text: str) -> 
 )
 def test_past_resolved_recurring_and_slang_dangers_are_not_live(text: str) -> None:
     assert not danger_rule(normalize(text))
+
+
+def stem(text: str) -> bool:
+    normalized = normalize(text)
+    tokens = normalized.split()
+    return danger_signal(normalized, tokens, strip_tokens(tokens)).stem
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "giá vàng lại tăng rồi mọi người ơi",
+        "xăng lên giá nữa rồi, lũ nhóc nhà em quậy quá",
+        "cảm ơn xã đã trả lời nhanh ạ",
+    ],
+)
+def test_chit_chat_names_no_danger_stem_even_in_the_tone_of_a_shout(text: str) -> None:
+    assert not stem(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "có người bị đâm ở quán karaoke, máu chảy nhiều",
+        "Kính gửi UBND xã. Tôi trình bày: chau be 3 tuoi roi xuong ao sau nha, can xe cap cuu",
+        "mẹ em bị lẫn, đi khỏi nhà từ sáng chưa thấy về",
+    ],
+)
+def test_danger_stems_are_read_in_accented_and_quoted_unaccented_words(text: str) -> None:
+    assert stem(text)
+
+
+def test_a_danger_since_last_night_or_not_yet_put_out_is_not_over() -> None:
+    normalized = normalize("Cụ ông bị lẫn đi khỏi nhà từ tối qua chưa về")
+    tokens = normalized.split()
+    assert not danger_signal(normalized, tokens, strip_tokens(tokens)).over
+    assert danger_rule(normalize("bếp nhà hàng đang cháy, dùng bình cứu hỏa chưa dập được"))
