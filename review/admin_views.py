@@ -1,4 +1,5 @@
-"""Administration: users and their units, extra days off and make-up working days, page health.
+"""Administration: users and their units, extra days off and make-up working days, each unit's
+list of departments, page health.
 
 Calendar changes take effect at once for deadlines computed by the web (labels corrected,
 hotline calls); the daemon reloads them every few minutes (monitor/jobs.py).
@@ -12,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response as BaseResponse
 
 from review.context import db, now, roles_required, services, t, viewer
-from review.forms import CalendarDayForm, UserCreateForm, UserEditForm
+from review.forms import CalendarDayForm, DepartmentForm, UserCreateForm, UserEditForm
 from storage.audit import record as audit
 from storage.calendar_days import (
     CalendarDayRefusedError,
@@ -22,8 +23,16 @@ from storage.calendar_days import (
     find_day,
     recompute_open_deadlines,
 )
+from storage.departments import (
+    DepartmentError,
+    add_department,
+    fields_of,
+    seed_defaults,
+    unit_departments,
+    update_department,
+)
 from storage.health import page_health
-from storage.tables import CalendarDay, User
+from storage.tables import CalendarDay, Department, User
 from storage.users import (
     UserError,
     all_users,
@@ -219,3 +228,90 @@ def _calendar_changed(before: object, after: object) -> None:
 def pages() -> str:
     local_midnight = datetime.combine(now().astimezone(VIETNAM_TZ).date(), time(), VIETNAM_TZ)
     return render_template("admin/pages.html", rows=page_health(db(), local_midnight))
+
+
+@bp.route("/departments", methods=["GET", "POST"])
+def departments() -> BaseResponse | tuple[str, int]:
+    """Each unit's list: items are routed to and assigned from it, never typed in."""
+    form = DepartmentForm(formdata=request.form if request.method == "POST" else None)
+    form.unit.choices = [u.id for u in units(db())]
+    if request.method == "POST":
+        if form.validate():
+            try:
+                found = add_department(
+                    db(), form.unit.data or "", form.name.data or "", form.fields.data or [], now()
+                )
+            except DepartmentError as exc:
+                form.name.errors = [str(exc)]
+            else:
+                _department_changed(None, found)
+                flash(t("admin.department_added", name=found.name), "ok")
+                return redirect(url_for("admin.departments"))
+        return _render_departments(form), 400
+    return _render_departments(form), 200
+
+
+def _render_departments(form: DepartmentForm) -> str:
+    return render_template(
+        "admin/departments.html",
+        form=form,
+        units=units(db()),
+        lists=unit_departments(db()),
+        fields_of=fields_of,
+    )
+
+
+@bp.route("/departments/<int:department_id>", methods=["POST"])
+def edit_department(department_id: int) -> BaseResponse:
+    found = db().get(Department, department_id)
+    if found is None:
+        abort(404)
+    form = DepartmentForm()
+    form.unit.choices = [found.unit_id]
+    form.unit.data = found.unit_id  # a department stays in its unit
+    if not form.validate():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(t(str(error)), "error")
+        return redirect(url_for("admin.departments"))
+    before = _department_state(found)
+    try:
+        update_department(
+            db(),
+            found,
+            name=form.name.data or "",
+            fields=form.fields.data or [],
+            active=bool(form.active.data),
+        )
+    except DepartmentError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.departments"))
+    _department_changed(before, found)
+    flash(t("admin.department_saved", name=found.name), "ok")
+    return redirect(url_for("admin.departments"))
+
+
+@bp.route("/departments/defaults", methods=["POST"])
+def default_departments() -> BaseResponse:
+    unit_id = request.form.get("unit", "")
+    if unit_id not in {u.id for u in units(db())}:
+        abort(404)
+    added = seed_defaults(db(), unit_id, services().ingest_policy.routing, now())
+    audit(db(), viewer().user_id, "departments_defaults", None, None, {"unit": unit_id}, now())
+    flash(t("admin.departments_defaults_added", count=added), "ok")
+    return redirect(url_for("admin.departments"))
+
+
+def _department_state(found: Department) -> dict[str, object]:
+    return {
+        "department_id": found.id,
+        "unit": found.unit_id,
+        "name": found.name,
+        "fields": found.fields,
+        "active": found.active,
+    }
+
+
+def _department_changed(before: dict[str, object] | None, found: Department) -> None:
+    db().flush()
+    audit(db(), viewer().user_id, "department", None, before, _department_state(found), now())

@@ -14,8 +14,9 @@ blueprint:
   ``db()`` (the request's session), ``now()``, ``t()`` and ``roles_required("leader",
   "admin")``.
 
-Every route requires a signed-in user (``_require_login``) except the login page and static
-files; every POST needs a CSRF token (Flask-WTF's CSRFProtect).
+Every route requires a signed-in user (``_require_login``) except the login page, static
+files and the citizens' pages (review/public_views.py, ``PUBLIC_ENDPOINTS``); every POST needs a
+CSRF token (Flask-WTF's CSRFProtect).
 
 A request is one unit of work: its session (``db()``) is committed when the view returned
 without error, and rolled back after an exception (``abort()`` included) or a status of 500 and
@@ -82,10 +83,16 @@ BLUEPRINTS: list[str] = [
     "review.item_views:bp",
     "review.hotline_views:bp",
     "review.admin_views:bp",
+    "review.follow_up_views:bp",
+    "review.public_views:bp",
 ]
 # Optional blueprints, appended by the packages that provide them.
 EXTRA_BLUEPRINTS: list[str] = ["review.reports_views:bp"]
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    # review.public_views: the citizens' status, rating and published-answer pages.
+    {"auth.login", "static", "public.lookup", "public.status", "public.rate_answer"}
+    | {"public.units_index", "public.published"}
+)
 SECRET_KEY_FILE = "web-secret-key"  # noqa: S105 - a file name, not a secret
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

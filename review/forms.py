@@ -132,3 +132,28 @@ class CalendarDayForm(Form):
     note = StringField(validators=[DataRequired(REQUIRED), Length(max=200)])
     # A make-up working day (Saturday or Sunday) needs the admin's explicit confirmation.
     confirm = BooleanField(default=False)
+
+
+class RatingForm(Form):
+    """The citizen's rating on the public status page."""
+
+    satisfied = SelectField(choices=["yes", "no"], validators=[InputRequired(REQUIRED)])
+    reason = TextAreaField(validators=[Optional(), Length(max=1000)])
+
+
+class PublishForm(Form):
+    # One of the two: a reply of the item, or a separate "kết quả giải quyết" text.
+    reply_id = IntegerField(validators=[Optional(), NumberRange(1, ROW_ID_MAX, NUMBER)])
+    result = TextAreaField(validators=[Optional(), Length(max=8000)])
+
+
+class TransferForm(Form):
+    agency = StringField(validators=[DataRequired(REQUIRED), Length(max=200)])
+    reason = TextAreaField(validators=[DataRequired(REQUIRED), Length(max=2000)])
+
+
+class DepartmentForm(Form):
+    unit = SelectField(validate_choice=False, validators=[InputRequired(REQUIRED)])
+    name = StringField(validators=[DataRequired(REQUIRED), Length(max=120)])
+    fields = SelectMultipleField(choices=_choices(FIELDS), validate_choice=True)
+    active = BooleanField(default=True)

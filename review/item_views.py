@@ -16,7 +16,17 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from review.context import audit_apart, db, now, services, t, viewer
 from review.filters import label
-from review.forms import AssignForm, DuplicateForm, LabelsForm, NoteForm, ReplyForm, StatusForm
+from review.follow_up import follow_up_context
+from review.forms import (
+    ROW_ID_MAX,
+    AssignForm,
+    DuplicateForm,
+    LabelsForm,
+    NoteForm,
+    ReplyForm,
+    StatusForm,
+)
+from storage.departments import DepartmentError, choose, unit_departments
 from storage.item_context import ItemContext, item_context
 from storage.replies import ReplyRefusedError, create_reply, refused_for_good, resend, retry
 from storage.review_queue import (
@@ -73,7 +83,10 @@ def render_item(
     status_form = StatusForm(formdata=None)
     status_form.status.choices = allowed_next(item.status)
     kinds = REPLY_KINDS_BY_SOURCE.get(item.source, ())
-    reply_form = reply_form or ReplyForm(formdata=None, data={"kind": kinds[0] if kinds else ""})
+    follow_up = follow_up_context(item, ctx.replies)
+    reply_form = reply_form or ReplyForm(
+        formdata=None, data={"kind": kinds[0] if kinds else "", "text": follow_up.draft}
+    )
     people = [item.assignee_id, item.labels_reviewed_by, *(r.created_by for r in ctx.replies)]
     page = render_template(
         "item.html",
@@ -98,7 +111,8 @@ def render_item(
         refused_for_good=refused_for_good(db(), ctx.replies),
         can_assign_others=may_assign_others(who),
         assignees=assignable_users(db(), item.unit_id) if may_assign_others(who) else [],
-        departments=sorted(set(services().ingest_policy.routing.values())),
+        departments=unit_departments(db(), [item.unit_id], active_only=True),
+        follow_up=follow_up,
         names=display_names(db(), people),
         identity_hidden=ctx.shown.masked,
         unit_names={u.id: u.name for u in units(db())},
@@ -192,11 +206,19 @@ def assign_item(item_id: int) -> BaseResponse:
         form_errors(form)
         return back(item)
     assignee = form.assignee.data or None
-    department = form.department.data
+    department = item.department  # an officer takes the item; routing stays with leaders
     if not may_assign_others(who):
         if assignee != who.user_id:
             abort(403)
-        department = item.department  # an officer takes the item; routing stays with leaders
+    elif (form.department.data or "") != str(item.department_id or ""):
+        # From the unit's list (storage.departments), never typed; the current one may have
+        # left the list since and is kept as long as it is not changed.
+        try:
+            chosen = choose(db(), item.unit_id, _department_id(form.department.data))
+        except DepartmentError as exc:
+            flash(str(exc), "error")
+            return back(item)
+        department = chosen.name if chosen else None
     try:
         assign(
             db(), item, department=department, assignee_id=assignee, user_id=who.user_id, now=now()
@@ -206,6 +228,14 @@ def assign_item(item_id: int) -> BaseResponse:
     else:
         flash(t("item.assigned"), "ok")
     return back(item)
+
+
+def _department_id(value: str | None) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 10 or int(value) > ROW_ID_MAX:
+        raise DepartmentError("Phòng ban phải chọn trong danh sách; tải lại trang rồi chọn lại.")
+    return int(value)
 
 
 @bp.route("/<int:item_id>/notes", methods=["POST"])
@@ -246,7 +276,13 @@ def reply(item_id: int) -> BaseResponse | tuple[str, int]:
         return render_item(item, reply_form=form, status=400)
     try:
         create_reply(
-            db(), item, form.kind.data or "", form.text.data or "", viewer().user_id, now()
+            db(),
+            item,
+            form.kind.data or "",
+            form.text.data or "",
+            viewer().user_id,
+            now(),
+            tracking_url=services().settings.web.public_url,
         )
     except ReplyRefusedError as exc:
         # Shown beside the form, with the text kept, so the officer can fix it and resend.

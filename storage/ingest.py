@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.audit import record as audit
+from storage.departments import link_items
 from storage.records import Classify, ItemRecord, Prediction, suspected_to_cao, urgency_of
 from storage.search_text import search_text
 from storage.tables import Item, ItemVersion
@@ -103,6 +104,7 @@ def _ingest_chunk(
         _relabel(session, relabel, now, policy, policy.classify)
     if fresh:
         result.inserted = _insert(session, fresh, now, policy)
+    link_items(session, [*result.inserted, *result.edited], policy.routing, now)
     return result
 
 

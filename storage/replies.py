@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, object_session
 
 from storage.audit import record as audit
 from storage.tables import REPLY_KINDS, AuditEntry, Conversation, Item, Reply
+from storage.tracking import claim_line, given
 from storage.visibility import names_a_denouncer
 
 STANDARD_WINDOW = timedelta(hours=24)
@@ -120,9 +121,21 @@ def _mentions_author(item: Item, text: str) -> bool:
 
 
 def create_reply(
-    session: Session, item: Item, kind: str, text: str, user_id: int | None, now: datetime
+    session: Session,
+    item: Item,
+    kind: str,
+    text: str,
+    user_id: int | None,
+    now: datetime,
+    *,
+    tracking_url: str | None = None,
 ) -> Reply:
-    """Validate now (clear message to the officer) and queue for the daemon."""
+    """Validate now (clear message to the officer) and queue for the daemon.
+
+    With ``tracking_url`` (the web's public address) the first answer to the citizen gets the
+    item's tracking code appended (storage.tracking: once per item, never in public on a
+    denunciation).
+    """
     conv = session.get(Conversation, item.thread_id) if item.thread_id else None
     plan(item, kind, text, conv, now)
     if kind == "private_reply":
@@ -137,10 +150,11 @@ def create_reply(
             raise ReplyRefusedError(
                 "Bình luận này đã có một trả lời riêng; Facebook chỉ cho phép một lần."
             )
+    line = claim_line(session, item, kind, tracking_url, now) if tracking_url else None
     reply = Reply(
         item_id=item.id,
         kind=kind,
-        text=text,
+        text=f"{text.rstrip()}\n\n{line}" if line else text,
         status="pending",
         created_by=user_id,
         created_at=now,
@@ -149,6 +163,8 @@ def create_reply(
     )
     session.add(reply)
     session.flush()
+    if line:
+        given(session, item.id, reply.id)
     audit(
         session, user_id, "reply_created", item.id, None, {"reply_id": reply.id, "kind": kind}, now
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from storage.audit import record as audit
 from storage.deadlines import CATEGORIES
+from storage.departments import department_id_named, route
 from storage.ingest import IngestPolicy
 from storage.tables import OPEN_STATUSES, STATUSES, Item, Note, User, UserUnit
 from storage.visibility import confidential_after_review
@@ -94,6 +95,7 @@ def assign(
         )
     before = {"department": item.department, "assignee_id": item.assignee_id}
     item.department = (department or "").strip() or None
+    item.department_id = department_id_named(session, item.unit_id, item.department)
     item.assignee_id = assignee_id
     after = {"department": item.department, "assignee_id": item.assignee_id}
     if before != after:
@@ -186,7 +188,7 @@ def review_labels(
     if (category, urgent) != (item.category, item.urgent) and policy.due_at is not None:
         item.due_at, item.deadline_rule = policy.due_at(category, urgent, item.created_time)
     if field != item.field:
-        item.department = policy.routing.get(field, item.department)
+        route(session, item, field, policy.routing, now)
     item.category, item.urgent, item.field = category, urgent, field
     # tố cáo makes it confidential; only a leader lifts that (storage.visibility).
     item.confidential = confidential_after_review(session, item, category, user_id)

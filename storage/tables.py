@@ -289,6 +289,8 @@ class Item(Base):
     flag_reasons: Mapped[str | None] = mapped_column(String(200))
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     department: Mapped[str | None] = mapped_column(String(120))
+    # The department of the unit's list (storage/departments.py); ``department`` is its name.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     due_at: Mapped[datetime | None]
     deadline_rule: Mapped[str | None] = mapped_column(String(120))
@@ -444,3 +446,69 @@ class WebhookPageState(Base):
     last_event_at: Mapped[datetime | None]
     events_total: Mapped[int] = mapped_column(Integer, default=0)
     silent_alerted_at: Mapped[datetime | None]
+
+class Department(Base):
+    """A department of a unit (phòng ban), from the list its admins keep (storage/departments)."""
+
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("unit_id", "name", name="uq_departments_unit_id_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(String(120))
+    # The fields (classifier.labels.FIELDS) routed here, comma-separated; "" routes by name only.
+    fields: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class TrackingCode(Base):
+    """The code a citizen follows an item with (/tra-cuu/<code>), and the reply that gave it."""
+
+    __tablename__ = "tracking_codes"
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    issued_at: Mapped[datetime]
+    given_reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"))
+    given_at: Mapped[datetime | None]
+    # Raised by whoever claims the right to send the code (storage/tracking.py): two officers
+    # answering at once give it once.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Publication(Base):
+    """An answer made public (NĐ 20/2008 Điều 19): a reply of the item or a result text."""
+
+    __tablename__ = "publications"
+    __table_args__ = (Index("ix_publications_unit", "unit_id", "published_at"),)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id"))
+    result_text: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime]
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Rating(Base):
+    """A citizen's rating of the answer: one per item, the first one counts."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (Index("ix_ratings_unit", "unit_id", "rated_at"),)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    satisfied: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime]
+
+
+class Transfer(Base):
+    """An item sent to the competent agency or level, with the slip's facts and its clock."""
+
+    __tablename__ = "transfers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    agency: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    # 05 working days from receipt (NĐ 20/2008 Điều 9.1.d, Luật Tố cáo 2018 Điều 24.2).
+    due_at: Mapped[datetime]
+    transferred_at: Mapped[datetime]
+    transferred_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
