@@ -20,6 +20,11 @@ from classifier.training import DEFAULT_CONFIG, TrainingConfig, TrainingResult, 
 
 # A challenger may lose this much heldout macro-F1 (noise of a few hundred examples) and win.
 MACRO_F1_TOLERANCE: Final = 0.01
+# "Not worse" is judged on what matters to the committee, one measure at a time: a model that
+# keeps its macro-F1 but loses one category (officers' relabelling en masse), pages the duty
+# officer for nothing more often, or lets a denunciation through unmasked is worse.
+CLASS_F1_TOLERANCE: Final = 0.03
+URGENT_PRECISION_TOLERANCE: Final = 0.02
 log = logging.getLogger("pakn.classifier")
 
 
@@ -112,6 +117,19 @@ def _active_report(registry: Registry, base: SeedSet) -> tuple[str | None, Evalu
     return version, evaluate(active, base.heldout, "heldout")
 
 
+def _class_drops(new: EvaluationReport, active: EvaluationReport) -> list[str]:
+    drops = []
+    for label, old in active.per_class.items():
+        now = new.per_class.get(label)
+        if now is None or old.support == 0:
+            continue
+        if label == "to_cao" and now.recall < old.recall:
+            drops.append(f"recall tố cáo giảm từ {old.recall:.3f} xuống {now.recall:.3f}")
+        elif now.f1 < old.f1 - CLASS_F1_TOLERANCE:
+            drops.append(f"F1 của nhãn {label} giảm từ {old.f1:.3f} xuống {now.f1:.3f}")
+    return drops
+
+
 def decide(
     new: EvaluationReport, active: EvaluationReport | None, *, force: bool
 ) -> tuple[bool, str]:
@@ -125,6 +143,12 @@ def decide(
         problems.append(
             f"recall khẩn cấp giảm từ {active.urgent_recall:.3f} xuống {new.urgent_recall:.3f}"
         )
+    if new.urgent_precision < active.urgent_precision - URGENT_PRECISION_TOLERANCE:
+        problems.append(
+            f"độ chính xác khẩn cấp giảm từ {active.urgent_precision:.3f} xuống "
+            f"{new.urgent_precision:.3f} (báo động nhầm nhiều hơn)"
+        )
+    problems += _class_drops(new, active)
     comparison = (
         f"macro-F1 {new.macro_f1:.3f} (đang dùng {active.macro_f1:.3f}), "
         f"recall khẩn cấp {new.urgent_recall:.3f} (đang dùng {active.urgent_recall:.3f})"
