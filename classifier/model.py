@@ -47,6 +47,8 @@ class Prediction:
     # confirms or clears it. Always True when the category itself is to_cao.
     to_cao_score: float = 0.0
     shield: bool = False
+    # The urgency model's probability, before the danger lexicon (classifier.confirmation).
+    urgent_score: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,8 +221,9 @@ class Classifier:
                 urgency=level,
                 to_cao_score=t,
                 shield=sh,
+                urgent_score=u,
             )
-            for c, level, f, p, cp, t, sh in zip(
+            for c, level, f, p, cp, t, sh, u in zip(
                 category.tolist(),
                 raw.urgency(),
                 field_index,
@@ -228,6 +231,7 @@ class Classifier:
                 probs,
                 raw.category_probs[:, TO_CAO].tolist(),
                 shield.tolist(),
+                raw.urgent_score.tolist(),
                 strict=True,
             )
         ]
