@@ -41,15 +41,27 @@ def report(
     target = output or _default_name(built, fmt)
     _write(built, fmt, target, app.settings.web.public_url)
     where = "màn hình" if target == "-" else target
-    click.echo(
-        f"Đã lập báo cáo {built.period.label} ({built.period.span}): "
-        f"{built.totals.received} mục tiếp nhận, {built.totals.overdue} quá hạn → {where}",
-        err=True,
+    click.echo(f"Đã lập báo cáo {built.period.label} ({built.period.span}) → {where}", err=True)
+    click.echo(figures_line(built), err=True)
+
+
+def figures_line(built: Report) -> str:
+    """The report's figures in one line, worded as the dashboard and the workbook word them."""
+    from storage.reports import percent
+
+    t = built.totals
+    rate = percent(t.on_time_rate)
+    shown = "–" if rate is None else f"{rate:.1f}".replace(".", ",").removesuffix(",0") + " %"
+    return (
+        f"Tiếp nhận {t.received}: đúng hạn {t.on_time}, trễ hạn {t.late}, còn hạn {t.open}, "
+        f"quá hạn {t.overdue}; tỷ lệ đúng hạn {shown} ({t.on_time}/{t.due} đã đến hạn); "
+        f"kéo dài {len(built.prolonged_items)}; đang quá hạn mọi kỳ {built.overdue_now}."
     )
 
 
 def _build(app: App, period: str, at: str | None, unit: str | None) -> Report:
     from storage.alert_state import unit_names
+    from storage.calendar_days import deadline_policy
     from storage.report_periods import local_today, parse_day, parse_period
     from storage.reports import build_report
 
@@ -60,13 +72,14 @@ def _build(app: App, period: str, at: str | None, unit: str | None) -> Report:
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     with app.sessions().begin() as session:
+        calendar = deadline_policy(app.settings.deadlines_file, session).calendar
         known = sorted(set(unit_names(session)) | set(app.settings.unit_ids()))
         if unit is not None and unit not in known:
             raise click.BadParameter(
                 f"Không có đơn vị {unit!r}; các đơn vị: {', '.join(known) or '(chưa có)'}.",
                 param_hint="--unit",
             )
-        return build_report(session, chosen, now, unit)
+        return build_report(session, chosen, now, unit, calendar=calendar)
 
 
 def _default_name(built: Report, fmt: str) -> str:

@@ -69,8 +69,16 @@ def urgent(item: Item, unit_name: str, public_url: str) -> tuple[str, str]:
 
 
 def digest(
-    unit_name: str, day: datetime, due: Sequence[Item], overdue: Sequence[Item], public_url: str
+    unit_name: str,
+    day: datetime,
+    due: Sequence[Item],
+    overdue: Sequence[Item],
+    public_url: str,
+    *,
+    awaiting: int = 0,
 ) -> tuple[str, str]:
+    """The morning list; ``awaiting`` proposals waiting for a leader's direction get a link to
+    the leaders' "Chờ chỉ đạo" list (review/direction_views.py)."""
     local = day.astimezone(VIETNAM_TZ)
     subject = (
         f"Tổng hợp sáng {local:%d/%m/%Y} – {unit_name}: {len(due)} mục đến hạn hôm nay, "
@@ -81,6 +89,8 @@ def digest(
         lines.append("Không có mục nào đến hạn hôm nay hoặc quá hạn.")
     lines += _digest_block("Đến hạn trong ngày", due, public_url)
     lines += _digest_block("Quá hạn", overdue, public_url)
+    if awaiting:
+        lines += [f"Chờ chỉ đạo ({awaiting} đề xuất): {public_url.rstrip('/')}/directions/", ""]
     lines.append(f"Hàng đợi: {public_url.rstrip('/')}/")
     return subject, "\n".join(lines).strip()
 

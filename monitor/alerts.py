@@ -22,6 +22,7 @@ from monitor.recipients import Recipient, recipients
 from monitor.token_watch import WAKE_EVERY_SECONDS, TokenNotice, TokenWatch
 from storage import alert_state as state
 from storage import notifications as outbox
+from storage import proposals
 from storage.calendar_days import deadline_policy
 from storage.notifications import Message
 from storage.tables import Page
@@ -140,7 +141,10 @@ class AlertDetector:
         added = 0
         for unit in todo:
             due, overdue = state.due_and_overdue(session, unit, now, day_end)
-            text = texts.digest(names.get(unit, unit), now, due, overdue, self.public_url)
+            waiting = proposals.awaiting_direction(session, unit)
+            text = texts.digest(
+                names.get(unit, unit), now, due, overdue, self.public_url, awaiting=waiting
+            )
             key = f"digest:{unit}:{day.isoformat()}"
             added += outbox.enqueue(session, self._messages("digest", key, unit, text), now)
         return added

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from monitor.alerts import register_alert_jobs
+from monitor.moderation import register_moderation
 from monitor.replies import ReplySender
 from storage.calendar_days import deadline_policy
 
@@ -22,6 +23,7 @@ def register_jobs(daemon: Daemon) -> None:
     daemon.add_job("replies", REPLY_EVERY_SECONDS, sender.send_due)
     daemon.add_job("calendar", CALENDAR_EVERY_SECONDS, lambda: refresh_deadlines(daemon))
     register_alert_jobs(daemon)
+    register_moderation(daemon)
 
 
 def refresh_deadlines(daemon: Daemon) -> None:

@@ -87,7 +87,14 @@ BLUEPRINTS: list[str] = [
     "review.public_views:bp",
 ]
 # Optional blueprints, appended by the packages that provide them.
-EXTRA_BLUEPRINTS: list[str] = ["review.reports_views:bp"]
+EXTRA_BLUEPRINTS: list[str] = [
+    "review.reports_views:bp",
+    # Reporting up and the leaders' pages beyond the dashboard; the item page's panel.
+    "review.scorecard_views:bp",
+    "review.meeting_views:bp",
+    "review.direction_views:bp",
+    "review.moderation_views:bp",
+]
 PUBLIC_ENDPOINTS = frozenset(
     # review.public_views: the citizens' status, rating and published-answer pages.
     {"auth.login", "static", "public.lookup", "public.status", "public.rate_answer"}

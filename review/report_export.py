@@ -19,7 +19,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from classifier.labels import category_name, field_name
 from storage.masking import spreadsheet_text
-from storage.reports import SOURCE_NAMES, STATUS_NAMES, ListedItem, Report, Tally, summary_rows
+from storage.reports import (
+    SOURCE_NAMES,
+    STATUS_NAMES,
+    ListedItem,
+    Report,
+    Tally,
+    percent,
+    summary_rows,
+)
 from storage.workdays import VIETNAM_TZ
 
 TITLE = "BÁO CÁO TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ CỦA NGƯỜI DÂN"
@@ -47,6 +55,8 @@ ITEM_HEADER = (
     "Nội dung tóm tắt",
     "Liên kết",
 )
+NOTE_HEADER = "Lý do kéo dài"
+ITEM_WIDTHS = [9, 17, 24, 20, 14, 24, 28, 16, 17, 18, 30, 70, 36, 60]
 OUTCOME_NAMES = {
     "on_time": "Đúng hạn",
     "late": "Trễ hạn",
@@ -78,14 +88,13 @@ def file_name(report: Report, fmt: str) -> str:
     return f"bao-cao-{report.unit_id or 'tat-ca'}-{report.period.slug}.{fmt}"
 
 
-def _local(moment: datetime | None) -> datetime | None:
+def local_time(moment: datetime | None) -> datetime | None:
     # Excel has no time zones: cells hold the Vietnamese wall-clock time.
     return None if moment is None else moment.astimezone(VIETNAM_TZ).replace(tzinfo=None)
 
 
 def _percent(tally: Tally) -> float | None:
-    rate = tally.on_time_rate
-    return None if rate is None else round(rate * 100, 1)
+    return percent(tally.on_time_rate)
 
 
 def tally_rows(report: Report, dimension: str) -> list[list[Any]]:
@@ -108,25 +117,37 @@ def tally_rows(report: Report, dimension: str) -> list[list[Any]]:
     return rows
 
 
-def item_rows(report: Report, items: Iterable[ListedItem], public_url: str) -> list[list[Any]]:
+def item_rows(
+    report: Report, items: Iterable[ListedItem], public_url: str, *, with_note: bool = False
+) -> list[list[Any]]:
     base = public_url.rstrip("/")
     return [
         [
             item.id,
-            _local(item.received_at),
+            local_time(item.received_at),
             display_name("unit_id", item.unit_id, report),
             display_name("source", item.source, report),
             display_name("category", item.category, report),
             display_name("field", item.field, report),
             item.department or UNKNOWN,
             STATUS_NAMES.get(item.status, item.status),
-            _local(item.due_at),
+            local_time(item.due_at),
             OUTCOME_NAMES[item.outcome],
             item.author,
             item.excerpt,
             f"{base}/items/{item.id}" if base else "",
+            *([item.note] if with_note else []),
         ]
         for item in items
+    ]
+
+
+def item_lists(report: Report) -> list[tuple[str, list[ListedItem], bool]]:
+    """The lists of the file: (title, items, with the prolonged reason)."""
+    return [
+        ("Quá hạn", report.overdue_items, False),
+        ("Kéo dài", report.prolonged_items, True),
+        ("Khẩn", report.urgent_items, False),
     ]
 
 
@@ -136,7 +157,7 @@ def header_rows(report: Report) -> list[list[Any]]:
         [TITLE],
         ["Đơn vị", scope_name(report)],
         ["Kỳ báo cáo", f"{period.label} ({period.span})"],
-        ["Lập lúc", _local(report.generated_at)],
+        ["Lập lúc", local_time(report.generated_at)],
     ]
 
 
@@ -148,37 +169,38 @@ def write_xlsx(report: Report, out: IO[bytes], public_url: str = "") -> None:
     summary = book.active
     assert summary is not None  # a new workbook always has its first sheet
     summary.title = "Tổng hợp"
-    _fill(summary, [*header_rows(report), [], ["Chỉ tiêu", "Giá trị"]])
-    _fill(summary, [list(row) for row in summary_rows(report)], start=summary.max_row + 1)
+    fill(summary, [*header_rows(report), [], ["Chỉ tiêu", "Giá trị"]])
+    fill(summary, [list(row) for row in summary_rows(report)], start=summary.max_row + 1)
     summary["A1"].font = Font(bold=True, size=13)
     summary.cell(row=6, column=1).font = Font(bold=True)
     summary.cell(row=6, column=2).font = Font(bold=True)
-    _widths(summary, [42, 48])
+    set_widths(summary, [42, 48])
     for dimension, title, _label in DIMENSION_SHEETS:
         sheet = book.create_sheet(title)
-        _table(
+        table(
             sheet,
             list(TALLY_HEADER),
             tally_rows(report, dimension),
             [16, 44, 11, 11, 11, 11, 11, 12],
         )
-    for title, items in (("Quá hạn", report.overdue_items), ("Khẩn", report.urgent_items)):
+    for title, items, with_note in item_lists(report):
         sheet = book.create_sheet(title)
-        widths = [9, 17, 24, 20, 14, 24, 28, 16, 17, 18, 30, 70, 36]
-        _table(sheet, list(ITEM_HEADER), item_rows(report, items, public_url), widths)
+        header = [*ITEM_HEADER, *([NOTE_HEADER] if with_note else [])]
+        rows = item_rows(report, items, public_url, with_note=with_note)
+        table(sheet, header, rows, ITEM_WIDTHS[: len(header)])
     book.save(out)
 
 
-def _table(sheet: Worksheet, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
-    _fill(sheet, [header, *rows])
+def table(sheet: Worksheet, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
+    fill(sheet, [header, *rows])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     sheet.freeze_panes = "A2"
-    _widths(sheet, widths)
+    set_widths(sheet, widths)
 
 
-def _fill(sheet: Worksheet, rows: Sequence[Sequence[Any]], start: int = 1) -> None:
+def fill(sheet: Worksheet, rows: Sequence[Sequence[Any]], start: int = 1) -> None:
     for r, row in enumerate(rows, start=start):
         for c, value in enumerate(row, start=1):
             cell = sheet.cell(row=r, column=c)
@@ -192,7 +214,7 @@ def _fill(sheet: Worksheet, rows: Sequence[Sequence[Any]], start: int = 1) -> No
                 cell.number_format = DATE_FORMAT
 
 
-def _widths(sheet: Worksheet, widths: list[int]) -> None:
+def set_widths(sheet: Worksheet, widths: list[int]) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = width
 
@@ -208,9 +230,10 @@ def write_csv(report: Report, out: IO[str], public_url: str = "") -> None:
     rows += [list(r) for r in summary_rows(report)]
     for dimension, _title, label in DIMENSION_SHEETS:
         rows += [[], [label], TALLY_HEADER, *tally_rows(report, dimension)]
-    for title, items in (("Quá hạn", report.overdue_items), ("Khẩn", report.urgent_items)):
-        rows += [[], [f"Danh sách {title.lower()}"], ITEM_HEADER]
-        rows += item_rows(report, items, public_url)
+    for title, items, with_note in item_lists(report):
+        rows += [[], [f"Danh sách {title.lower()}"]]
+        rows += [[*ITEM_HEADER, *([NOTE_HEADER] if with_note else [])]]
+        rows += item_rows(report, items, public_url, with_note=with_note)
     for row in rows:
         writer.writerow([_csv_cell(v) for v in row])
 

@@ -1,13 +1,16 @@
-"""The leaders' dashboard (this month's figures, small charts) and the report download.
+"""The leaders' dashboard (the figures of any period, small charts) and the report download.
 
-Leaders see the units they belong to, admins every unit. The download writes the same report
-as ``pakn report`` and leaves an audit entry: it carries citizens' texts.
+Leaders see the units they belong to, admins every unit. The period is chosen on the page
+(week, month, quarter, year containing a day, or from–to); the default is the current month.
+The download writes the same report as ``pakn report`` and leaves an audit entry: it carries
+citizens' texts. ``chosen_period`` and ``scope`` serve the other report pages too
+(review/scorecard_views.py, review/meeting_views.py).
 """
 
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from flask import (
     Blueprint,
@@ -28,7 +31,6 @@ from review.context import (
     add_leader_nav,
     audit_apart,
     db,
-    language,
     now,
     roles_required,
     services,
@@ -42,9 +44,22 @@ from review.report_export import (
     write_csv,
     write_xlsx,
 )
+from review.report_texts import tx
 from storage.alert_state import unit_names
-from storage.report_periods import KINDS, local_today, month_of, parse_day, parse_period
-from storage.reports import build_report, open_backlog
+from storage.prolonged import MARGIN_WORKING_DAYS
+from storage.report_periods import (
+    KINDS,
+    Period,
+    local_today,
+    month_of,
+    parse_day,
+    parse_period,
+    quarter_of,
+    week_of,
+    year_of,
+)
+from storage.reports import build_report, open_backlog, percent
+from storage.workdays import WorkingCalendar
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -59,65 +74,10 @@ MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-OVERDUE_SHOWN = 15
-# Interface texts of this page (Vietnamese first); data labels stay Vietnamese, as in reports.
-TEXTS: dict[str, tuple[str, str]] = {
-    "title": ("Báo cáo cho lãnh đạo", "Leadership report"),
-    "all_units": ("Tất cả đơn vị", "All units"),
-    "unit": ("Đơn vị", "Unit"),
-    "show": ("Xem", "Show"),
-    "as_of": ("số liệu lúc", "figures as of"),
-    "received": ("Tiếp nhận", "Received"),
-    "on_time_rate": ("Xử lý đúng hạn", "Handled on time"),
-    "overdue": ("Quá hạn", "Overdue"),
-    "urgent": ("Khẩn", "Urgent"),
-    "avg_ack": ("TB tiếp nhận", "Avg. to acknowledge"),
-    "avg_answer": ("TB trả lời", "Avg. to answer"),
-    "hours": ("giờ", "hours"),
-    "per_day": ("Tiếp nhận theo ngày và loại", "Received per day, by category"),
-    "outcomes": ("Kết quả xử lý", "Outcome"),
-    "backlog": ("Đang mở theo phòng ban (mọi thời điểm)", "Open items per department (all)"),
-    "by_source": ("Theo kênh tiếp nhận", "By channel"),
-    "by_category": ("Theo loại", "By category"),
-    "name": ("Tên", "Name"),
-    "late": ("Trễ hạn", "Late"),
-    "open": ("Còn hạn", "In time"),
-    "overdue_list": ("Mục quá hạn, chưa xử lý", "Overdue items"),
-    "none_overdue": ("Không có mục quá hạn.", "Nothing is overdue."),
-    "nothing": ("Chưa có mục nào trong tháng.", "No items this month yet."),
-    "more": ("… và {n} mục khác trong tệp tải về.", "… and {n} more in the download."),
-    "received_at": ("Nhận lúc", "Received"),
-    "due": ("Hạn", "Due"),
-    "category": ("Loại", "Category"),
-    "department": ("Phòng ban", "Department"),
-    "sender": ("Người gửi", "Sender"),
-    "summary": ("Tóm tắt", "Excerpt"),
-    "download": ("Tải báo cáo", "Download the report"),
-    "period": ("Kỳ báo cáo", "Period"),
-    "at": ("Kỳ chứa ngày", "Period containing"),
-    "from": ("Từ ngày", "From"),
-    "to": ("Đến ngày", "To"),
-    "format": ("Định dạng", "Format"),
-    "download_hint": (
-        "Quý và năm chốt số liệu ngày {day} tháng cuối kỳ (Thông tư 02/2021/TT-TTCP). "
-        "Điền cả Từ ngày và Đến ngày để lấy một khoảng tùy chọn.",
-        "Quarters and years end on day {day} of their last month (Circular 02/2021/TT-TTCP). "
-        "Fill both From and To for a custom range.",
-    ),
-    "week": ("Tuần", "Week"),
-    "month": ("Tháng", "Month"),
-    "quarter": ("Quý", "Quarter"),
-    "year": ("Năm", "Year"),
-}
+OVERDUE_SHOWN = 100
 
 
-def tx(key: str, **values: object) -> str:
-    vi, en = TEXTS[key]
-    text = en if language() == "en" else vi
-    return text.format(**values) if values else text
-
-
-def _scope() -> tuple[str | None, frozenset[str] | None]:
+def scope() -> tuple[str | None, frozenset[str] | None]:
     """The unit asked for (None: all the viewer may see) and the viewer's units."""
     within = visible_unit_ids()
     unit = request.args.get("unit") or None
@@ -130,13 +90,17 @@ def _scope() -> tuple[str | None, frozenset[str] | None]:
 
 @bp.get("/")
 @roles_required("leader", "admin")
-def dashboard() -> str:
-    unit, within = _scope()
+def dashboard() -> str | BaseResponse:
+    unit, within = scope()
+    try:
+        period = chosen_period()
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".dashboard", unit=unit))
     moment, session = now(), db()
-    report = build_report(session, month_of(local_today(moment)), moment, unit, within=within)
+    calendar = services().deadlines.calendar
+    report = build_report(session, period, moment, unit, within=within, calendar=calendar)
     backlog = open_backlog(session, moment, {unit} if unit else within)
-    names = unit_names(session)
-    units = sorted((u for u in names if within is None or u in within), key=names.__getitem__)
     return render_template(
         "reports/dashboard.html",
         report=report,
@@ -149,21 +113,71 @@ def dashboard() -> str:
             "backlog": charts.backlog(backlog),
         },
         overdue=report.overdue_items[:OVERDUE_SHOWN],
-        units=[(u, names[u]) for u in units],
+        units=unit_choices(within),
         unit=unit,
         tx=tx,
         name_of=lambda dimension, key: display_name(dimension, key, report),
         outcome_names=OUTCOME_NAMES,
-        kinds=KINDS,
-        cutoff_day=services().settings.alerts.report_quarter_cutoff_day,
-        today=local_today(moment),
+        picker=picker(period),
+        period_args=period_args(period, unit),
+        margin=MARGIN_WORKING_DAYS,
     )
+
+
+def unit_choices(within: frozenset[str] | None) -> list[tuple[str, str]]:
+    names = unit_names(db())
+    units = sorted((u for u in names if within is None or u in within), key=names.__getitem__)
+    return [(u, names[u]) for u in units]
+
+
+def chosen_period() -> Period:
+    """The period the page asks for: ``from``/``to``, else ``period`` (week, month, quarter,
+    year) containing ``at`` (default today); a ValueError says what to fix."""
+    cutoff = services().settings.alerts.report_quarter_cutoff_day
+    return parse_period(_period_spec(), _at_day(), cutoff)
+
+
+def period_args(period: Period, unit: str | None) -> dict[str, str]:
+    """The query arguments that show ``period`` (and ``unit``) again, on any report page."""
+    if period.kind in KINDS:
+        args = {"period": period.kind, "at": period.first.isoformat()}
+    else:
+        args = {"from": period.first.isoformat(), "to": period.last.isoformat()}
+    return args | ({"unit": unit} if unit else {})
+
+
+def picker(period: Period) -> dict[str, object]:
+    """What the period form shows, and the first days of the neighbouring periods."""
+    cutoff = services().settings.alerts.report_quarter_cutoff_day
+    before = after = None
+    if period.kind in KINDS:
+        before = _same_kind(period.kind, period.first - timedelta(days=1), cutoff).first
+        after = _same_kind(period.kind, period.last + timedelta(days=1), cutoff).first
+    return {
+        "kind": period.kind if period.kind in KINDS else "range",
+        "kinds": KINDS,
+        "at": period.first,
+        "first": period.first,
+        "last": period.last,
+        "before": before,
+        "after": after,
+        "cutoff": cutoff,
+        "today": local_today(now()),
+    }
+
+
+def _same_kind(kind: str, day: date, cutoff: int) -> Period:
+    if kind == "week":
+        return week_of(day)
+    if kind == "month":
+        return month_of(day)
+    return quarter_of(day, cutoff) if kind == "quarter" else year_of(day, cutoff)
 
 
 @bp.get("/download")
 @roles_required("leader", "admin")
 def download() -> BaseResponse:
-    unit, within = _scope()
+    unit, within = scope()
     fmt = request.args.get("format", "xlsx")
     if fmt not in MIME:
         abort(400)
@@ -174,7 +188,8 @@ def download() -> BaseResponse:
         flash(str(exc), "error")
         return redirect(url_for(".dashboard", unit=unit))
     moment, session = now(), db()
-    report = build_report(session, period, moment, unit, within=within)
+    calendar = settings_calendar()
+    report = build_report(session, period, moment, unit, within=within, calendar=calendar)
     buffer = io.BytesIO()
     if fmt == "xlsx":
         write_xlsx(report, buffer, settings.web.public_url)
@@ -190,8 +205,20 @@ def download() -> BaseResponse:
     )
 
 
+def settings_calendar() -> WorkingCalendar:
+    """The working calendar the deadlines use (the admins' days off included)."""
+    return services().deadlines.calendar
+
+
 def _rate(rate: float | None) -> str:
-    return "–" if rate is None else f"{rate * 100:.0f}%"
+    return percent_text(percent(rate))
+
+
+def percent_text(value: float | None) -> str:
+    """A percentage as the pages print it: "99,9 %", "100 %", "–"."""
+    if value is None:
+        return "–"
+    return f"{value:.1f}".replace(".", ",").removesuffix(",0") + " %"
 
 
 def _hours(value: float | None) -> str:

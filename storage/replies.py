@@ -23,6 +23,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from storage.audit import record as audit
+from storage.proposals import direction_gate
 from storage.tables import REPLY_KINDS, AuditEntry, Conversation, Item, Reply
 from storage.tracking import claim_line, given
 from storage.visibility import names_a_denouncer
@@ -138,6 +139,9 @@ def create_reply(
     """
     conv = session.get(Conversation, item.thread_id) if item.thread_id else None
     plan(item, kind, text, conv, now)
+    waiting = direction_gate(session, item)  # the unit answers this category after a direction
+    if waiting is not None:
+        raise ReplyRefusedError(waiting)
     if kind == "private_reply":
         done = session.scalar(
             select(Reply.id).where(

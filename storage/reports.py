@@ -1,7 +1,8 @@
 """The leadership's figures for a period: what came in, how it was handled, what is late.
 
 The cohort is every citizen item received in the period (page replies excluded). Each falls in
-exactly one outcome, so the four add up to the number received:
+exactly one outcome, so the four add up to the number received (README, "Reports: what each
+figure counts"):
 
 - ``on_time``: handled (answered, closed or not actionable) by its deadline, or without one;
 - ``late``: handled after its deadline;
@@ -9,10 +10,20 @@ exactly one outcome, so the four add up to the number received:
 - ``overdue``: not handled yet and past its deadline at the time of the report.
 
 An item handled without a recorded time counts as on time: nothing shows it was late.
+
+The on-time rate is ``on_time / (on_time + late + overdue)``: every item whose deadline has
+come, handled or not. An overdue item counts against it (a rate of "100 %" beside 12 overdue
+items was the old formula, which left them out); an open item still in time counts for neither.
+
+Besides the cohort: ``prolonged`` lists the items "kéo dài" in the period (storage/prolonged.py,
+whenever they were received), and ``overdue_now`` counts every open item past its deadline
+now, whenever received: the same items as the queue's "Quá hạn" view of the same units.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,11 +33,13 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from storage.deadlines import load_policy
 from storage.masking import MASKED_AUTHOR, excerpt
+from storage.prolonged import MARGIN_WORKING_DAYS, Prolonged, prolonged_in
 from storage.report_periods import Period
 from storage.tables import OPEN_STATUSES, Item, Unit
 from storage.visibility import Guard, reveal, shield_for
-from storage.workdays import VIETNAM_TZ
+from storage.workdays import VIETNAM_TZ, WorkingCalendar
 
 OUTCOMES = ("on_time", "late", "open", "overdue")
 DIMENSIONS = ("source", "category", "field", "department", "unit_id")
@@ -78,10 +91,14 @@ class Tally:
         setattr(self, outcome, getattr(self, outcome) + 1)
 
     @property
+    def due(self) -> int:
+        """Items whose deadline has come: handled (on time or late) or overdue."""
+        return self.on_time + self.late + self.overdue
+
+    @property
     def on_time_rate(self) -> float | None:
-        """Share of handled items that were handled on time (None when none was handled)."""
-        handled = self.on_time + self.late
-        return self.on_time / handled if handled else None
+        """Share of the items due that were handled on time (None when none is due yet)."""
+        return self.on_time / self.due if self.due else None
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,8 @@ class ListedItem:
     author: str
     excerpt: str
     outcome: str
+    # Why a prolonged item is listed (storage.prolonged); empty in the other lists.
+    note: str = ""
 
 
 @dataclass
@@ -106,6 +125,8 @@ class Report:
     period: Period
     unit_id: str | None
     generated_at: datetime
+    # The units a report of several units covers (None: every unit).
+    within: frozenset[str] | None = None
     totals: Tally = field(default_factory=Tally)
     by: dict[str, list[Tally]] = field(default_factory=dict)
     avg_ack_hours: float | None = None
@@ -113,6 +134,8 @@ class Report:
     per_day: dict[date, Counter[str]] = field(default_factory=dict)
     overdue_items: list[ListedItem] = field(default_factory=list)
     urgent_items: list[ListedItem] = field(default_factory=list)
+    prolonged_items: list[ListedItem] = field(default_factory=list)
+    overdue_now: int = 0
     unit_names: dict[str, str] = field(default_factory=dict)
 
 
@@ -133,10 +156,13 @@ def build_report(
     unit_id: str | None = None,
     *,
     within: Collection[str] | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> Report:
     """All figures of the period for one unit, or every unit when ``unit_id`` is None.
 
     ``within`` limits the items to those units (a leader's own units); None means no limit.
+    ``calendar`` counts the working days of the prolonged rule (default: the packaged rules'
+    calendar; the web and ``pakn report`` pass the one with the admins' days off).
     """
     start, end = period.bounds()
     query = select(*_COLUMNS).where(
@@ -146,7 +172,13 @@ def build_report(
         query = query.where(Item.unit_id == unit_id)
     if within is not None:
         query = query.where(Item.unit_id.in_(sorted(within)))
-    report = Report(period, unit_id, now, per_day={d: Counter() for d in period.days()})
+    report = Report(
+        period,
+        unit_id,
+        now,
+        within=None if within is None else frozenset(within),
+        per_day={d: Counter() for d in period.days()},
+    )
     slices: dict[str, dict[str | None, Tally]] = {d: {} for d in DIMENSIONS}
     ack: list[float] = []
     answer: list[float] = []
@@ -170,8 +202,38 @@ def build_report(
     report.avg_answer_hours = sum(answer) / len(answer) if answer else None
     report.overdue_items = listed(session, overdue_ids, now)
     report.urgent_items = listed(session, urgent_ids, now)
+    scope = scope_units(unit_id, within)
+    found = prolonged_in(session, period, now, calendar or load_policy().calendar, scope)
+    report.prolonged_items = listed_prolonged(session, found, now)
+    report.overdue_now = overdue_now(session, now, scope)
     report.unit_names = {u.id: u.name for u in session.scalars(select(Unit))}
     return report
+
+
+def scope_units(unit_id: str | None, within: Collection[str] | None) -> Collection[str] | None:
+    """The units a report covers: one, the viewer's, or None for every unit."""
+    if unit_id is not None:
+        return {unit_id}
+    return within
+
+
+def overdue_now(session: Session, now: datetime, units: Collection[str] | None) -> int:
+    """Open citizen items past their deadline now, whenever received (the queue's "Quá hạn")."""
+    query = select(func.count()).where(
+        Item.by_page.is_(False), Item.status.in_(OPEN_STATUSES), Item.due_at < now
+    )
+    if units is not None:
+        query = query.where(Item.unit_id.in_(sorted(units)))
+    return int(session.scalar(query) or 0)
+
+
+def listed_prolonged(
+    session: Session, found: dict[int, Prolonged], now: datetime
+) -> list[ListedItem]:
+    return [
+        dataclasses.replace(item, note=found[item.id].describe())
+        for item in listed(session, sorted(found), now)
+    ]
 
 
 def _hours(out: list[float], start: datetime, end: datetime | None) -> None:
@@ -217,18 +279,34 @@ def _listed(item: Item, guard: Guard | None, now: datetime) -> ListedItem:
 def summary_rows(report: Report) -> list[tuple[str, Any]]:
     """The summary table, in the order the leadership reads it (label, value)."""
     t = report.totals
-    rate = t.on_time_rate
     return [
         ("Tổng số tiếp nhận", t.received),
         ("Đã xử lý đúng hạn", t.on_time),
         ("Đã xử lý trễ hạn", t.late),
         ("Đang xử lý, còn hạn", t.open),
         ("Quá hạn, chưa xử lý", t.overdue),
-        ("Tỷ lệ xử lý đúng hạn (%)", None if rate is None else round(rate * 100, 1)),
+        (DUE_LABEL, t.due),
+        (RATE_LABEL, percent(t.on_time_rate)),
+        (PROLONGED_LABEL, len(report.prolonged_items)),
+        (OVERDUE_NOW_LABEL, report.overdue_now),
         ("Thời gian tiếp nhận trung bình (giờ)", _round(report.avg_ack_hours)),
         ("Thời gian trả lời trung bình (giờ)", _round(report.avg_answer_hours)),
         ("Số phản ánh khẩn", len(report.urgent_items)),
     ]
+
+
+DUE_LABEL = "Đã đến hạn (đúng hạn + trễ hạn + quá hạn)"
+RATE_LABEL = "Tỷ lệ xử lý đúng hạn (%) = đúng hạn / đã đến hạn"
+PROLONGED_LABEL = (
+    f"Kéo dài (quá hạn hơn {MARGIN_WORKING_DAYS} ngày làm việc, hoặc được gia hạn), mọi kỳ nhận"
+)
+OVERDUE_NOW_LABEL = "Đang quá hạn lúc lập báo cáo, mọi kỳ nhận"
+
+
+def percent(rate: float | None) -> float | None:
+    """A rate as a percentage, rounded down to 0.1 as every surface prints it: 199 items on
+    time out of 200 is 99.5 %, and 1999 out of 2000 is 99.9 %, never "100 %"."""
+    return None if rate is None else math.floor(round(rate * 1000, 6)) / 10
 
 
 def _round(value: float | None) -> float | None:

@@ -512,3 +512,80 @@ class Transfer(Base):
     due_at: Mapped[datetime]
     transferred_at: Mapped[datetime]
     transferred_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+# Proposals to the leadership and their directions (storage/proposals.py). "approved" and
+# "changed" (approved with the leader's changes) are directions an answer may follow;
+# "returned" goes back to the officers with the leader's direction, to be revised.
+PROPOSAL_STATES = ("pending", "approved", "changed", "returned")
+MODERATION_ACTIONS = ("hide", "unhide")
+# Like a reply's: "unknown" means Facebook may or may not have applied it (storage/moderation.py).
+MODERATION_STATES = ("pending", "sending", "done", "failed", "unknown", "cancelled")
+
+
+class Proposal(Base):
+    """An officer's proposal on one item or a group (summary, proposed handling, department,
+    deadline) and the leader's direction (ý kiến chỉ đạo) on it."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_unit_state", "unit_id", "state"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    summary: Mapped[str] = mapped_column(Text)
+    handling: Mapped[str] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(String(120))
+    deadline: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    proposed_at: Mapped[datetime]
+    direction: Mapped[str | None] = mapped_column(Text)
+    directed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    directed_at: Mapped[datetime | None]
+    # What the leader decided: the proposal's own values when approved as proposed.
+    directed_department: Mapped[str | None] = mapped_column(String(120))
+    directed_deadline: Mapped[datetime | None]
+    # Raised by every decision and revision (conditional UPDATE): two leaders deciding at
+    # once, or a decision on a version the leader did not read, cannot both stand.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProposalItem(Base):
+    """The items a proposal covers (one, or a group of similar reports)."""
+
+    __tablename__ = "proposal_items"
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True, index=True)
+
+
+class DirectionRule(Base):
+    """A unit's category whose answers to citizens wait for an approved direction."""
+
+    __tablename__ = "direction_rules"
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(16), primary_key=True)
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at: Mapped[datetime]
+
+
+class ModerationRequest(Base):
+    """An officer's request to hide (or show again) a comment on the Page: the web writes it,
+    the daemon performs it at most once (storage/moderation.py, monitor/moderation.py)."""
+
+    __tablename__ = "moderation_requests"
+    __table_args__ = (Index("ix_moderation_requests_status", "status", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    action: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    # The comment as it read when the officer asked: kept as evidence whatever happens next.
+    text_kept: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
