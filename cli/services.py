@@ -95,5 +95,6 @@ def ingest_policy(
         classify=classify if classify is not None else LazyClassifier(settings),
         routing=routing(settings),
         review_below_confidence=settings.classifier.review_below_confidence,
+        small_talk_confidence=settings.queue.small_talk_confidence,
     )
     return policy.with_deadlines(deadline_policy(settings.deadlines_file, session))

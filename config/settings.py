@@ -81,6 +81,13 @@ class ClassifierSettings:
 
 
 @dataclass(frozen=True)
+class QueueSettings:
+    # Items the classifier calls "khac" (small talk: "Vâng ạ", "cảm ơn ad") at least this sure
+    # get no deadline and wait in the "không cần xử lý" view, swept in one action.
+    small_talk_confidence: float = 0.8
+
+
+@dataclass(frozen=True)
 class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8080
@@ -138,6 +145,7 @@ class Settings:
     units: list[UnitSettings] = field(default_factory=list)
     pages: list[PageSettings] = field(default_factory=list)
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
     web: WebSettings = field(default_factory=WebSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
@@ -346,6 +354,11 @@ def _validate(s: Settings) -> None:
         raise ConfigError(
             f"web.threads: cần từ 1 đến {MAX_WEB_THREADS}, nhận {s.web.threads!r}. Mỗi luồng "
             "giữ một kết nối cơ sở dữ liệu; muốn phục vụ nhiều hơn, chạy thêm tiến trình web."
+        )
+    if not 0.5 <= s.queue.small_talk_confidence <= 1:
+        raise ConfigError(
+            "queue.small_talk_confidence: cần một số từ 0.5 đến 1 (mặc định 0.8; 1 gần như tắt "
+            f"việc xếp riêng lời chào, cảm ơn), nhận {s.queue.small_talk_confidence!r}."
         )
     if not re.fullmatch(r"v\d+\.\d+", s.graph.version):
         raise ConfigError(f"graph.version: cần dạng v25.0, nhận được {s.graph.version!r}")

@@ -31,9 +31,85 @@ STALE_REASON = (
     "của Facebook. Kiểm tra trên trang Facebook; nếu chưa có trả lời này, bấm "
     '"Tôi đã kiểm tra, chưa có trên trang: gửi lại".'
 )
-MAYBE_SENT_HINT = (
-    '. Nếu trên trang chưa có trả lời này, bấm "Tôi đã kiểm tra, chưa có trên trang: gửi lại".'
+# What an officer reads under a reply that did not go out: one sentence per kind of Graph error,
+# saying what happened and what to do, in plain Vietnamese. Meta's own (English) message goes to
+# the log; the officer gets Facebook's error number only, for the administrator.
+_RESEND = "“Gửi lại”"
+_CHECKED_RESEND = "“Tôi đã kiểm tra, chưa có trên trang: gửi lại”"
+MAYBE_SENT_VI = (
+    "Không rõ Facebook đã nhận hay chưa: kết nối bị ngắt hoặc máy chủ báo lỗi khi trả lời có thể "
+    "đã tới nơi, nên hệ thống không tự gửi lại để tránh đăng hai lần. Kiểm tra trên trang "
+    f"Facebook: nếu chưa có trả lời này, bấm {_CHECKED_RESEND}."
 )
+_RETRYING_VI = {
+    "transient": "Facebook tạm thời không phản hồi (lỗi mạng hoặc máy chủ). Hệ thống tự gửi lại "
+    "sau ít phút; không cần làm gì.",
+    "throttled": "Facebook đang giới hạn số lần gửi của trang. Hệ thống tự gửi lại khi được phép; "
+    "không cần làm gì.",
+}
+_FAILED_VI = {
+    "transient": "Facebook không phản hồi sau nhiều lần thử. Đợi ít phút rồi bấm "
+    f"{_RESEND}; nếu vẫn lỗi, báo quản trị viên kiểm tra kết nối mạng của máy chủ.",
+    "throttled": "Facebook vẫn giới hạn số lần gửi của trang sau nhiều lần thử. Đợi khoảng một "
+    f"giờ rồi bấm {_RESEND}.",
+    "token": "Mã truy cập trang không còn hiệu lực (hết hạn hoặc bị thu hồi) nên trả lời chưa "
+    "được gửi. Báo quản trị viên kết nối lại trang và cập nhật mã truy cập trong cấu hình, rồi "
+    f"bấm {_RESEND}.",
+    "permanent": "Facebook từ chối trả lời này. Sửa nội dung (bỏ đường dẫn, bớt chữ in hoa hay "
+    "nội dung lặp lại) rồi viết trả lời mới; nếu vẫn bị từ chối, báo quản trị viên kèm mã lỗi.",
+}
+_GONE_VI = (
+    "Bình luận hoặc bài viết này không còn trên Facebook (đã bị xoá, bị ẩn hoặc trang không còn "
+    "quyền xem) nên không trả lời được. Nếu cần, liên hệ người dân qua Messenger hoặc điện thoại."
+)
+_NOT_ALLOWED_VI = (
+    "Trang chưa cho hệ thống quyền gửi loại trả lời này. Báo quản trị viên cấp lại quyền cho "
+    "ứng dụng (pages_manage_engagement, pages_messaging); trong lúc chờ, chọn cách trả lời khác."
+)
+_WINDOW_VI = (
+    "Đã quá thời gian Facebook cho phép trang nhắn lại người dân này. Gọi điện cho người dân, "
+    "hoặc chờ họ nhắn tiếp cho trang rồi trả lời ngay."
+)
+_UNREACHABLE_VI = (
+    "Người dân này hiện không nhận tin nhắn của trang (đã chặn trang hoặc khoá tài khoản). "
+    "Liên hệ qua bình luận công khai, điện thoại hoặc đường dây nóng."
+)
+_BLOCKED_VI = (
+    "Facebook đang tạm chặn trang gửi trả lời vì nghi vi phạm chính sách (thường do nhiều trả lời "
+    f"giống hệt nhau). Sửa cho nội dung khác các trả lời trước, đợi vài giờ rồi bấm {_RESEND}."
+)
+_PERMISSION_CODES = frozenset({10, 200, 230, 283, 299})
+_WINDOW_SUBCODES = frozenset({2018278, 2018108, 1545041})
+_UNREACHABLE_CODES = frozenset({551})
+
+
+def reply_failure_vi(err: GraphError, *, retrying: bool = False) -> str:
+    """What an officer reads under a reply that did not go out, for each kind of Graph error."""
+    sentence = _reply_sentence(err, retrying)
+    if err.code is None:
+        return sentence
+    number = f"{err.code}/{err.subcode}" if err.subcode is not None else str(err.code)
+    return f"{sentence} (Mã lỗi Facebook: {number}.)"
+
+
+def _reply_sentence(err: GraphError, retrying: bool) -> str:
+    if err.maybe_sent:
+        return MAYBE_SENT_VI
+    if err.code == 368:
+        return _BLOCKED_VI
+    if retrying and err.kind in _RETRYING_VI:
+        return _RETRYING_VI[err.kind]
+    if err.kind != "permanent":
+        return _FAILED_VI[err.kind]
+    if err.object_missing:
+        return _GONE_VI
+    if err.subcode in _WINDOW_SUBCODES:
+        return _WINDOW_VI
+    if err.code in _UNREACHABLE_CODES or err.subcode == 2018001:
+        return _UNREACHABLE_VI
+    if err.code in _PERMISSION_CODES:
+        return _NOT_ALLOWED_VI
+    return _FAILED_VI["permanent"]
 
 
 @dataclass(frozen=True)
@@ -122,24 +198,27 @@ class ReplySender:
 
     def _failed(self, reply_id: int, err: GraphError) -> None:
         now = self.clock()
+        log.warning("trả lời %s không gửi được: %s", reply_id, err.short())
         with self.sessions.begin() as session:
             reply = session.get(Reply, reply_id)
             if reply is None:
                 return
             if err.maybe_sent:
                 # The request may have reached Meta: sending again could post the answer twice.
-                reason = err.reason_vi() + MAYBE_SENT_HINT
+                reason = reply_failure_vi(err)
                 done = queue.record_unknown(session, reply_id, self.owner, reason, now)
             elif err.kind in ("transient", "throttled") and reply.attempts + 1 < MAX_ATTEMPTS:
                 # Certainly not sent (no connection, or Meta throttled it): try again later.
                 wait = timedelta(seconds=err.retry_after_seconds or 60 * 2**reply.attempts)
+                reason = reply_failure_vi(err, retrying=True)
                 done = queue.record_failed(
-                    session, reply_id, self.owner, err.reason_vi(), now, retry_at=now + wait
+                    session, reply_id, self.owner, reason, now, retry_at=now + wait
                 )
             else:
                 permanent = err.kind == "permanent"
+                reason = reply_failure_vi(err)
                 done = queue.record_failed(
-                    session, reply_id, self.owner, err.reason_vi(), now, permanent=permanent
+                    session, reply_id, self.owner, reason, now, permanent=permanent
                 )
         if not done:
             self._claim_lost(reply_id, err.short())

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from review import canned_views
 from review.context import db, now, roles_required, services, t, viewer
 from review.forms import CalendarDayForm, DepartmentForm, UserCreateForm, UserEditForm
 from storage.audit import record as audit
@@ -227,7 +228,11 @@ def _calendar_changed(before: object, after: object) -> None:
 @bp.route("/pages")
 def pages() -> str:
     local_midnight = datetime.combine(now().astimezone(VIETNAM_TZ).date(), time(), VIETNAM_TZ)
-    return render_template("admin/pages.html", rows=page_health(db(), local_midnight))
+    return render_template(
+        "admin/pages.html",
+        rows=page_health(db(), local_midnight),
+        unit_names={u.id: u.name for u in units(db())},
+    )
 
 
 @bp.route("/departments", methods=["GET", "POST"])
@@ -315,3 +320,19 @@ def _department_state(found: Department) -> dict[str, object]:
 def _department_changed(before: dict[str, object] | None, found: Department) -> None:
     db().flush()
     audit(db(), viewer().user_id, "department", None, before, _department_state(found), now())
+
+
+@bp.route("/canned-replies")
+def canned_replies() -> BaseResponse | str:
+    """Each unit's canned replies (review/canned_views.py does the work)."""
+    return canned_views.admin_page()
+
+
+@bp.route("/canned-replies/new", methods=["POST"])
+def add_canned_reply() -> BaseResponse:
+    return canned_views.admin_save(None)
+
+
+@bp.route("/canned-replies/<int:template_id>", methods=["POST"])
+def edit_canned_reply(template_id: int) -> BaseResponse:
+    return canned_views.admin_save(template_id)

@@ -83,6 +83,8 @@ BLUEPRINTS: list[str] = [
     "review.item_views:bp",
     "review.hotline_views:bp",
     "review.admin_views:bp",
+    "review.live_views:bp",
+    "review.canned_views:bp",
     "review.follow_up_views:bp",
     "review.public_views:bp",
 ]

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, g, request
 
-from review.context import current_user, language, now, services, t
+from review.context import current_user, db, language, now, services, t
 from storage.tables import OPEN_STATUSES
+from storage.users import display_names, units
 from storage.workdays import VIETNAM_TZ
 
 
@@ -76,20 +77,54 @@ def audit_change(raw: str | None) -> str:
         return raw
     if not isinstance(data, dict):
         return str(data)
-    return "; ".join(f"{k}: {_audit_value(k, v)}" for k, v in data.items())
+    return "; ".join(f"{label('audit_field', k)}: {_audit_value(k, v)}" for k, v in data.items())
+
+
+# Codes kept in the audit log, shown by their names (review/translations: rule.*, role.*, …).
+_AUDIT_LABELS = {
+    "status": "status",
+    "category": "category",
+    "field": "field",
+    "deadline_rule": "rule",
+    "kind": "reply_kind",
+    "role": "role",
+}
+_AUDIT_NUMBERS = ("reply_id", "note_id", "duplicate_of", "canned_reply_id", "department_id")
 
 
 def _audit_value(key: str, value: Any) -> str:
     if value is None:
         return "—"
-    if key in ("status", "category", "field") and isinstance(value, str):
-        return label(key, value)
+    if isinstance(value, bool):
+        return t("audit_field.yes" if value else "audit_field.no")
+    if key in _AUDIT_LABELS and isinstance(value, str):
+        return label(_AUDIT_LABELS[key], value)
+    if key in ("assignee_id", "user_id") and isinstance(value, int):
+        return _person(value)
+    if key == "unit" and isinstance(value, str):
+        return _unit_name(value)
+    if key in _AUDIT_NUMBERS and isinstance(value, int):
+        return f"#{value}"
     if key == "due_at" and isinstance(value, str):
         try:
             return local(datetime.fromisoformat(value))
         except ValueError:
             return value
     return str(value)
+
+
+def _person(user_id: int) -> str:
+    names: dict[int, str] = g.setdefault("audit_people", {})
+    if user_id not in names:
+        names.update(display_names(db(), [user_id]))
+    return names.get(user_id, "—")
+
+
+def _unit_name(unit_id: str) -> str:
+    if "audit_units" not in g:
+        g.audit_units = {u.id: u.name for u in units(db())}
+    found: str = g.audit_units.get(unit_id, unit_id)
+    return found
 
 
 def register(app: Flask) -> None:

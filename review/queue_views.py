@@ -1,24 +1,40 @@
-"""The queue views (new & flagged, mine, due soon, overdue, all) and the search page."""
+"""The queue: its views (new & flagged, mine, due soon, overdue, small talk, all) as a dense
+list with filters, saved filters and bulk actions, and the search page.
+
+The list refreshes itself: review/static/pakn.js polls /live/changes (review/live_views.py) and
+asks this view for the list alone (``?partial=1``) when something in the user's units moved.
+Keyboard shortcuts and row selection are in review/static/queue.js.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from classifier.labels import CATEGORIES
-from review.context import audit_apart, db, now, services, viewer
+from classifier.labels import CATEGORIES, FIELDS
+from review import bulk_actions
+from review.context import audit_apart, db, now, services, t, viewer
 from review.forms import SearchForm
+from review.live_views import POLL_SECONDS
+from review.queue_forms import BULK_ACTIONS, FILTER_KEYS, BulkForm, FilterForm, SaveFilterForm
+from review.queue_forms import day_start as _day_start
+from storage.queue_filters import filter_choices
+from storage.queue_live import current_cursor, reply_marks
 from storage.queue_search import VIEWS, SearchFilters, queue_counts, queue_page, search
-from storage.tables import STATUSES
+from storage.saved_filters import SavedFilterError, delete_filter, save_filter, saved_filters
+from storage.small_talk import figures
+from storage.tables import SOURCES, STATUSES
 from storage.users import display_names, units
-from storage.visibility import ItemCard
-from storage.workdays import VIETNAM_TZ
+from storage.visibility import ItemCard, may_assign_others
 
 bp = Blueprint("queue", __name__)
 _SEARCH_KEYS = ("text", "author", "category", "status", "unit", "received_from", "received_to")
+_FIELD_ERRORS = {"received_from": "inbox.error_date", "received_to": "inbox.error_date"}
 
 
 def due_soon_window() -> timedelta:
@@ -33,10 +49,11 @@ def audit_identity_views(cards: list[ItemCard]) -> None:
 
 
 def list_lookups(cards: list[ItemCard]) -> dict[str, Any]:
-    """Names the list shows instead of ids: assignees and units."""
+    """Names the list shows instead of ids: assignees, units, and each item's reply state."""
     return {
         "assignees": display_names(db(), (c.assignee_id for c in cards)),
         "unit_names": {u.id: u.name for u in units(db())},
+        "reply_marks": reply_marks(db(), (c.id for c in cards)),
     }
 
 
@@ -49,20 +66,147 @@ def index() -> BaseResponse:
 def show(view: str) -> str:
     if view not in VIEWS:
         abort(404)
-    who, moment, soon = viewer(), now(), due_soon_window()
+    who, moment = viewer(), now()
+    form = FilterForm(formdata=request.args)
+    valid = form.validate()
     cursor = request.args.get("cursor")
-    page = queue_page(db(), who, view, now=moment, soon=soon, cursor=cursor)
-    counts = queue_counts(db(), who, now=moment, soon=soon)
+    filters = form.filters() if valid else None
+    page = queue_page(
+        db(), who, view, now=moment, soon=due_soon_window(), cursor=cursor, filters=filters
+    )
     audit_identity_views(page.cards)
+    lookups = list_lookups(page.cards)
+    params = form.params() if valid else {}
+    cursor_params = {**params, "cursor": page.next_cursor or ""}
+    lookups["next_url"] = view_url(view, cursor_params) if page.next_cursor else None
+    if request.args.get("partial"):
+        return render_template("queue_list.html", page=page, view=view, **lookups)
+    counts = queue_counts(db(), who, now=moment, soon=due_soon_window())
     return render_template(
         "queue.html",
         view=view,
         views=VIEWS,
         page=page,
         counts=counts,
+        form=form,
+        errors=_form_errors(form),
+        params=params,
         first_page=not cursor,
-        **list_lookups(page.cards),
+        saved=saved_filters(db(), who.user_id),
+        choices=filter_choices(db(), who),
+        visible_units=[u for u in units(db()) if who.sees_unit(u.id)],
+        can_assign_others=may_assign_others(who),
+        small_talk=figures(db(), who.unit_ids) if view == "small_talk" else None,
+        partial_url=_partial_url(view),
+        live_cursor=current_cursor(db(), moment).encode(),
+        poll_seconds=POLL_SECONDS,
+        categories=CATEGORIES,
+        fields=FIELDS,
+        sources=SOURCES,
+        statuses=STATUSES,
+        bulk_actions=BULK_ACTIONS,
+        **lookups,
     )
+
+
+def view_url(view: str, params: dict[str, str]) -> str:
+    """A queue view with its filters (and page) in the address."""
+    query = urlencode(params)
+    return url_for("queue.show", view=view) + (f"?{query}" if query else "")
+
+
+def _partial_url(view: str) -> str:
+    args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("partial", "lang")]
+    return url_for("queue.show", view=view) + "?" + urlencode([*args, ("partial", "1")])
+
+
+def _form_errors(form: FilterForm) -> list[str]:
+    """Each invalid filter once, in the user's language (WTForms' own texts are English)."""
+    found = []
+    for name, errors in form.errors.items():
+        key = _FIELD_ERRORS.get(str(name))
+        found += [t(key)] if key else [t(str(e)) for e in errors]
+    return list(dict.fromkeys(found))
+
+
+@bp.route("/queue/bulk", methods=["POST"])
+def bulk() -> BaseResponse:
+    form = BulkForm()
+    wants_json = request.accept_mimetypes.best == "application/json"
+    ids = _ids(request.form)
+    try:
+        if not form.validate() or (form.action.data or "") not in BULK_ACTIONS:
+            raise bulk_actions.BulkRequestError(_first_error(form))
+        report = bulk_actions.run(form, ids)
+    except bulk_actions.BulkRequestError as exc:
+        if wants_json:
+            return jsonify({"done": [], "refused": [], "error": str(exc)})
+        flash(str(exc), "error")
+        return redirect(safe_next(form.next.data))
+    if wants_json:
+        refused = [{"id": i, "reason": r} for i, r in report.refused]
+        return jsonify({"done": report.done, "refused": refused, "error": None})
+    if report.done:
+        flash(t("inbox.bulk_done", n=len(report.done)), "ok")
+    for item_id, reason in report.refused[:10]:
+        flash(t("inbox.bulk_refused", id=item_id, reason=reason), "error")
+    return redirect(safe_next(form.next.data))
+
+
+def _ids(data: MultiDict[str, str]) -> list[int]:
+    """The ticked rows, or every row shown when the user swept the whole list."""
+    raw = data.getlist("ids")
+    if data.get("sweep"):
+        raw = (data.get("shown") or "").split(",")
+    return [int(v) for v in raw if v.strip().isdigit() and len(v.strip()) < 10]
+
+
+def _first_error(form: BulkForm) -> str:
+    for name, errors in form.errors.items():
+        if name in ("assignee", "original_id"):
+            return t("inbox.error_number")
+        return t(str(errors[0]))
+    return t("inbox.bulk_unknown_action")
+
+
+def safe_next(target: str | None) -> str:
+    """Back where the user came from: a queue view or an item page of this site, nothing else."""
+    target = target or ""
+    if target.startswith(("/queue/", "/items/")) and "//" not in target and "\\" not in target:
+        return target
+    return url_for("queue.index")
+
+
+@bp.route("/queue/filters", methods=["POST"])
+def save() -> BaseResponse:
+    form = SaveFilterForm()
+    view = form.view.data if form.view.data in VIEWS else "triage"
+    wanted = FilterForm(formdata=MultiDict(_query_pairs(form.query.data or "")))
+    if not form.validate() or not wanted.validate():
+        flash(t("error.required") if form.errors else _form_errors(wanted)[0], "error")
+        return redirect(url_for("queue.show", view=view))
+    try:
+        saved = save_filter(
+            db(), viewer().user_id, form.name.data or "", view, wanted.params(), now()
+        )
+    except SavedFilterError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(t("inbox.saved_ok", name=saved.name), "ok")
+    return redirect(view_url(view, wanted.params()))
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in parse_qsl(query) if k in FILTER_KEYS]
+
+
+@bp.route("/queue/filters/<int:filter_id>/delete", methods=["POST"])
+def forget(filter_id: int) -> BaseResponse:
+    if delete_filter(db(), viewer().user_id, filter_id):
+        flash(t("inbox.deleted_ok"), "ok")
+    else:
+        flash(t("inbox.filter_gone"), "error")
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.route("/search")
@@ -92,10 +236,3 @@ def find() -> str:
         visible_units=[u for u in units(db()) if who.sees_unit(u.id)],
         **list_lookups(page.cards if page else []),
     )
-
-
-def _day_start(day: date | None, days_after: int = 0) -> datetime | None:
-    """Midnight (Hà Nội) at the start of ``day``: the search's dates are local dates."""
-    if day is None:
-        return None
-    return datetime.combine(day + timedelta(days=days_after), time(), tzinfo=VIETNAM_TZ)

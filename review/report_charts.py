@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from classifier.labels import CATEGORIES, category_name
-from storage.reports import Backlog, Report
+from storage.reports import Backlog, Report, percent
 
 # Colour per category, fixed so a category keeps its colour from month to month.
 PALETTE = ("#c0392b", "#d35400", "#2471a3", "#17a589", "#7d3c98", "#b7950b", "#7f8c8d")
@@ -91,8 +91,9 @@ def outcomes(report: Report) -> str:
         )
     else:
         ax.pie([1], colors=["#e5e8e8"], wedgeprops={"width": 0.36})
-    rate = t.on_time_rate
-    middle = "–" if rate is None else f"{rate * 100:.0f}%"
+    # As the tile beside it prints it: rounded down, so 199 of 200 never reads "100%".
+    rate = percent(t.on_time_rate)
+    middle = "–" if rate is None else f"{rate:.1f}".replace(".", ",").removesuffix(",0") + "%"
     ax.text(0, 0.08, middle, ha="center", va="center", fontsize=17, fontweight="bold")
     ax.text(0, -0.22, "đúng hạn", ha="center", va="center", fontsize=8)
     ax.set_aspect("equal")

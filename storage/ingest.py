@@ -42,6 +42,13 @@ class IngestPolicy:
     due_at: DueAt | None = None
     routing: Mapping[str, str] = field(default_factory=dict)
     review_below_confidence: float = 0.6
+    # "khac" at least this sure, with nothing to flag, is small talk: no deadline, set aside
+    # (storage/small_talk.py). None sets nothing aside.
+    small_talk_confidence: float | None = None
+
+    def is_small_talk(self, pred: Prediction) -> bool:
+        threshold = self.small_talk_confidence
+        return threshold is not None and pred.category == "khac" and pred.confidence >= threshold
 
     def with_deadlines(self, deadlines: DeadlinePolicy) -> IngestPolicy:
         """The same policy on new deadline rules (admins edited the calendar)."""
@@ -228,6 +235,7 @@ _EMPTY: dict[str, Any] = {
     "edited": False,
     "deleted": False,
     "missing_checks": 0,
+    "set_aside": False,
 }
 
 
@@ -292,7 +300,8 @@ def labels_and_queue(
     if suspected_to_cao(pred) and pred.category != "to_cao":
         reasons.append("possible_to_cao")
     due, rule = (None, None)
-    if policy.due_at is not None:
+    aside = policy.is_small_talk(pred) and not reasons
+    if policy.due_at is not None and not aside:
         due, rule = policy.due_at(pred.category, pred.urgent, received_at)
     return {
         "pred_category": pred.category,
@@ -311,4 +320,6 @@ def labels_and_queue(
         "department": policy.routing.get(pred.field),
         "due_at": due,
         "deadline_rule": rule,
+        "set_aside": aside,
+        "set_aside_at": now if aside else None,
     }

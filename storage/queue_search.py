@@ -1,9 +1,11 @@
 """Queue lists and search, paginated by keyset so that page 100 costs what page 1 costs.
 
-Each list is a filter on the viewer's units plus an order on one column and the id; the cursor
-is the last row's (value, id). Ordering by deadline puts urgent items (4-hour rule) first
+Each list is a filter on the viewer's units (and the officer's own filters, storage/
+queue_filters.py) plus an order on one column and the id; the cursor is the last row's (value,
+id). Ordering by deadline puts urgent items (4-hour rule) first
 without a separate sort key. Items without a deadline (only possible without a deadline policy)
-come after the others, ordered by id.
+come after the others, ordered by id. Small talk set aside at ingest (storage/small_talk.py) has
+no deadline and its own view, newest first; it is not among the new items to triage.
 
 Search matches the folded copy of each item's text and sender (``items.search_text``, see
 storage/search_text.py) with one LIKE per word: a trigram index serves it on PostgreSQL, SQLite
@@ -33,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from storage.queue_filters import QueueFilters
 from storage.search_text import (
     NUMBER_PART,
     SEPARATOR,
@@ -52,8 +55,8 @@ from storage.visibility import (
     unit_clause,
 )
 
-VIEWS: Final = ("triage", "mine", "due_soon", "overdue", "all")
-COUNTED_VIEWS: Final = ("triage", "mine", "due_soon", "overdue")
+VIEWS: Final = ("triage", "mine", "due_soon", "overdue", "small_talk", "all")
+COUNTED_VIEWS: Final = ("triage", "mine", "due_soon", "overdue", "small_talk")
 PAGE_SIZE: Final = 50
 _CLOSED_STATUSES = tuple(s for s in STATUSES if s not in OPEN_STATUSES)
 _CURSOR = re.compile(r"^(?:v(-?\d{1,20})_(\d{1,18})|n(\d{1,18}))$")
@@ -88,7 +91,11 @@ def view_clause(view: str, viewer: Viewer, now: datetime, soon: timedelta) -> Co
 def _work_clause(view: str, viewer: Viewer, now: datetime, soon: timedelta) -> ColumnElement[bool]:
     """What singles out a work view among the open items."""
     if view == "triage":
-        return or_(Item.status.in_(_literal(("new", "reopened"))), Item.flagged.is_(True))
+        # Small talk set aside at ingest waits in its own view, not among the new items.
+        fresh = or_(Item.status.in_(_literal(("new", "reopened"))), Item.flagged.is_(True))
+        return and_(fresh, Item.set_aside.is_(False))
+    if view == "small_talk":
+        return Item.set_aside.is_(True)
     if view == "mine":
         return Item.assignee_id == viewer.user_id
     if view == "due_soon":
@@ -122,9 +129,13 @@ def queue_page(
     soon: timedelta,
     cursor: str | None = None,
     limit: int = PAGE_SIZE,
+    filters: QueueFilters | None = None,
 ) -> ItemPage:
     query = _base(viewer).where(view_clause(view, viewer, now, soon))
-    order = _NEWEST_FIRST if view == "all" else _BY_DEADLINE
+    if filters is not None:
+        query = query.where(*filters.clauses(viewer))
+    # Small talk has no deadline to order by: newest first, like everything.
+    order = _NEWEST_FIRST if view in ("all", "small_talk") else _BY_DEADLINE
     return _paginate(session, viewer, query, order, cursor, limit)
 
 

@@ -9,6 +9,8 @@ the reply sender marking an item answered when its reply went out.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
@@ -19,6 +21,7 @@ from storage.audit import record as audit
 from storage.deadlines import CATEGORIES
 from storage.departments import department_id_named, route
 from storage.ingest import IngestPolicy
+from storage.small_talk import leave_small_talk
 from storage.tables import OPEN_STATUSES, STATUSES, Item, Note, User, UserUnit
 from storage.visibility import confidential_after_review
 
@@ -190,6 +193,7 @@ def review_labels(
     if field != item.field:
         route(session, item, field, policy.routing, now)
     item.category, item.urgent, item.field = category, urgent, field
+    leave_small_talk(session, item, user_id, now)
     # tố cáo makes it confidential; only a leader lifts that (storage.visibility).
     item.confidential = confidential_after_review(session, item, category, user_id)
     item.labels_corrected = (category, urgent, field) != (
@@ -205,6 +209,43 @@ def review_labels(
     if item.status in _TRIAGE_STARTS:
         _set_status(session, item, "in_triage", user_id, now)
     return item.labels_corrected
+
+
+@dataclass
+class BulkOutcome:
+    """Which items a bulk action changed, and why it left the others as they were."""
+
+    done: list[int] = field(default_factory=list)
+    refused: dict[int, str] = field(default_factory=dict)
+
+
+def items_for_bulk(session: Session, ids: Sequence[int]) -> list[Item]:
+    """The items a bulk action names, by id; ids of no item are left out."""
+    return list(
+        session.scalars(select(Item).where(Item.id.in_(sorted(set(ids)))).order_by(Item.id))
+    )
+
+
+def bulk(
+    session: Session,
+    items: Sequence[Item],
+    change: Callable[[Item], object],
+    *,
+    refusals: tuple[type[Exception], ...] = (QueueError,),
+) -> BulkOutcome:
+    """Apply ``change`` (this module's functions, each audited as usual) to every item, each in
+    a savepoint of its own: an item it refuses (``refusals``) is left exactly as it was, with
+    the reason, and the others still change. The caller checked that the user may act on each."""
+    outcome = BulkOutcome()
+    for item in items:
+        try:
+            with session.begin_nested():
+                change(item)
+        except refusals as exc:
+            outcome.refused[item.id] = str(exc)
+        else:
+            outcome.done.append(item.id)
+    return outcome
 
 
 def _label_state(item: Item) -> dict[str, Any]:

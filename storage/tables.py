@@ -229,6 +229,8 @@ class Item(Base):
             "flagged",
             "assignee_id",
             "by_page",
+            # Counted apart (the "không cần xử lý" view): the counts stay index-only.
+            "set_aside",
             postgresql_where=sql_text(_OPEN_ITEMS_SQL),
             sqlite_where=sql_text(_OPEN_ITEMS_SQL),
         ),
@@ -300,6 +302,13 @@ class Item(Base):
     # Indexed: every item page looks up the items marked duplicates of it.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     alerted_at: Mapped[datetime | None]
+    # Small talk ("Vâng ạ", "Đồng ý với bạn trên") set aside at ingest (storage/small_talk.py):
+    # no deadline, out of the work views, swept from its own view. set_aside_at stays when an
+    # officer pulls the item back (set_aside false): together they count what the rule did.
+    set_aside: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=sql_text("false")
+    )
+    set_aside_at: Mapped[datetime | None]
 
 
 class ItemVersion(Base):
@@ -447,6 +456,7 @@ class WebhookPageState(Base):
     events_total: Mapped[int] = mapped_column(Integer, default=0)
     silent_alerted_at: Mapped[datetime | None]
 
+
 class Department(Base):
     """A department of a unit (phòng ban), from the list its admins keep (storage/departments)."""
 
@@ -512,6 +522,38 @@ class Transfer(Base):
     due_at: Mapped[datetime]
     transferred_at: Mapped[datetime]
     transferred_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class SavedFilter(Base):
+    """A queue filter an officer named and keeps (storage/saved_filters.py)."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filters_user_id_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    view: Mapped[str] = mapped_column(String(16))
+    # The form's fields as JSON {"category": "phan_anh", ...}: the web reads them back.
+    params: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class CannedReply(Base):
+    """A unit's ready answer to a question citizens keep asking (storage/canned_replies.py).
+
+    Never deleted, only switched off: a unit with no row at all gets the defaults on first use.
+    """
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (UniqueConstraint("unit_id", "title", name="uq_canned_replies_unit_id_title"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 # Proposals to the leadership and their directions (storage/proposals.py). "approved" and

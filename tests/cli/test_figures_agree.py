@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cli.main import App
@@ -186,3 +187,18 @@ def test_the_overdue_now_figure_is_the_queues_overdue_count(
         assert leader is not None
         counts = queue_counts(s, viewer_for(s, leader), now=NOW, soon=timedelta(hours=24))
     assert int(tiles(html)["overdue_now"]) == counts["overdue"] == EXPECTED["overdue_now"]
+
+
+def test_an_admin_sees_every_unit_and_the_total_line_across_them(built: Built) -> None:
+    with built.sessions.begin() as s:
+        admin = s.scalars(select(User.id).where(User.username == "quantri")).one()
+    html = client_as(built, admin).get(f"/reports/scorecard/?{MARCH_ARGS}").get_data(True)
+
+    rows = {unit: html.split(f'data-unit="{unit}"', 1)[1].split("</tr>", 1)[0]
+            for unit in ("cam-giang", "ai-quoc", "total")}  # fmt: skip
+    received = {
+        unit: int(re.search(r'data-figure="received">(\d+)<', row).group(1))  # type: ignore[union-attr]
+        for unit, row in rows.items()
+    }
+    assert received == {"cam-giang": 10, "ai-quoc": 1, "total": 11}
+    assert "Toàn bộ 2 đơn vị" in rows["total"]

@@ -57,7 +57,7 @@ def test_each_queue_view_holds_the_items_it_names(world: tuple[Session, People])
     assert ids(session, officer, "overdue") == [late.id]
     assert set(ids(session, officer, "all")) == {fresh.id, mine.id, soon.id, late.id, done.id}
     counts = queue_counts(session, officer, now=NOW, soon=SOON)
-    assert counts == {"triage": 1, "mine": 1, "due_soon": 1, "overdue": 1}
+    assert counts == {"triage": 1, "mine": 1, "due_soon": 1, "overdue": 1, "small_talk": 0}
 
 
 def test_lists_show_only_the_viewers_units_and_admins_see_every_unit(
