@@ -388,10 +388,12 @@ _NOW_RE: Final = (_compile_any(_NOW), _compile_any(_plain(_NOW)))
 _STARTED_RE: Final = (_compile_any(_STARTED), _compile_any(_plain(_STARTED)))
 _GENERAL_RE: Final = (re.compile(_GENERAL), re.compile(_plain(_GENERAL)))
 _CLAUSE = re.compile(r"[,.;:!?]")
-# Trigger words of every pattern that can make a text name a danger, and of the slang too.
-_DANGER_TRIGGERS: Final = tuple(
-    _PHRASE_RE[i].words | _ONSET_RE[i].words | _WORD_RE[i].words | _STEM_RE[i].words for i in (0, 1)
+# Trigger words of the lexicon's patterns; with the stems, of every pattern that can make a text
+# name a danger; with the slang, of every pattern at all.
+_LEXICON_TRIGGERS: Final = tuple(
+    _PHRASE_RE[i].words | _ONSET_RE[i].words | _WORD_RE[i].words for i in (0, 1)
 )
+_DANGER_TRIGGERS: Final = tuple(_LEXICON_TRIGGERS[i] | _STEM_RE[i].words for i in (0, 1))
 _ALL_TRIGGERS: Final = tuple(_DANGER_TRIGGERS[i] | _SLANG_RE[i].words for i in (0, 1))
 
 
@@ -426,12 +428,12 @@ def danger_signal(normalized: str, tokens: list[str], stripped: list[str]) -> Da
     slang = _SLANG_RE[index].select(triggered)
     if slang is not None and slang.search(text):
         text = slang.sub(" ; ", text)
-    phrases = _PHRASE_RE[index].select(triggered)
-    onsets = _ONSET_RE[index].select(triggered)
-    others = _WORD_RE[index].select(triggered)
-    phrase = _first_live(phrases, text)
-    onset = None if phrase else _first_live(onsets, text)
-    if phrase is None and onset is None and _first_live(others, text) is None:
+    phrase = onset = other = None
+    if not triggered.isdisjoint(_LEXICON_TRIGGERS[index]):
+        phrase = _first_live(_PHRASE_RE[index].select(triggered), text)
+        onset = None if phrase else _first_live(_ONSET_RE[index].select(triggered), text)
+        other = None if phrase or onset else _first_live(_WORD_RE[index].select(triggered), text)
+    if phrase is None and onset is None and other is None:
         if stems is not None and stems.search(text):
             return NAMED
         return NAMED if bare_stems and _bare_stem(tokens, stripped) else QUIET
