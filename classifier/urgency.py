@@ -175,9 +175,10 @@ _WORDS: Final[tuple[str, ...]] = (
     r"sụt lún",
 )
 
-# Danger stems: the loose vocabulary of the emergencies of labeling rule 3, read without tense or
-# negation. The urgency model alone ("… rồi mọi người ơi" has the tone of a shout) makes a text
-# "possible" only when it names one of these, unless its score is very high (classifier.model).
+# Danger stems: the loose vocabulary of the emergencies in section 3 of the labeling rules, read
+# without tense or negation. The urgency model alone ("… rồi mọi người ơi" has the tone of a
+# shout) makes a text "possible" only when it names one of these, unless its score is very high
+# (classifier.model).
 _STEMS: Final[tuple[str, ...]] = (
     # fire, explosions
     r"cháy|lửa|khói|khét|nổ|hỏa hoạn|bỏng",
