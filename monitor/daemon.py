@@ -8,7 +8,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -142,6 +142,7 @@ class Daemon:
         )
         self._renewed: dict[str, datetime] = {}
         self._inbox_polled: dict[str, datetime] = {}
+        self._inbox_now: set[str] = set()
         self.jobs: list[Job] = []
         self.last_results: list[PageResult] = []
 
@@ -160,13 +161,20 @@ class Daemon:
         self.jobs.append(Job(name, every_seconds, run))
 
     # -- one cycle ------------------------------------------------------------------------
-    def poll_cycle(self) -> list[PageResult]:
-        """Poll every page. Each page's feed and inbox are separate units: one failing never
-        skips the other, nor any other page."""
+    def poll_cycle(
+        self, only: Collection[str] | None = None, inbox_now: Collection[str] = ()
+    ) -> list[PageResult]:
+        """Poll every page (or the pages in ``only``, when a webhook named them). Each page's
+        feed and inbox are separate units: one failing never skips the other, nor any other
+        page. ``inbox_now``: pages whose inbox a webhook says changed, read even while
+        Messenger is slowed down (never while it is paused)."""
         cycle_start = self.clock()
         results: list[PageResult] = []
         polls: list[_PagePoll] = []
+        self._inbox_now = set(inbox_now)
         for page in self.settings.pages:
+            if only is not None and page.id not in only:
+                continue
             blocked = self._blocked_reason(page)
             if blocked:
                 results.append(PageResult(page.id, page.name, False, blocked))
@@ -188,6 +196,10 @@ class Daemon:
         results += [self._result(poll) for poll in polls]
         self.last_results = results
         return results
+
+    def poll_now(self, feed_pages: Collection[str], inbox_pages: Collection[str]) -> None:
+        """A webhook named these pages: poll them at once instead of at the next cycle."""
+        self.poll_cycle(only={*feed_pages, *inbox_pages}, inbox_now=inbox_pages)
 
     def _page_poll(self, page: PageSettings, cycle_start: datetime) -> _PagePoll:
         poll = _PagePoll(page)
@@ -213,7 +225,7 @@ class Daemon:
         """Messenger is read less often while its own budget is tight: every third cycle above
         50 % of it, every tenth above 75 %."""
         level = self.governor.level(page_id, "messenger")
-        if level == "normal":
+        if level == "normal" or page_id in self._inbox_now:
             self._inbox_polled[page_id] = now
             return True
         every = {"slow": 3, "essential": 10}.get(level, 0)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from monitor.alerts import register_alert_jobs
 from monitor.moderation import register_moderation
 from monitor.replies import ReplySender
+from monitor.webhook_consumer import WebhookConsumer
 from storage.calendar_days import deadline_policy
 
 if TYPE_CHECKING:
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
 
 REPLY_EVERY_SECONDS = 15
 CALENDAR_EVERY_SECONDS = 300
+# Webhook deliveries are looked at every second: a citizen's comment should reach the queue
+# within seconds when Meta's webhooks work (polling stays the safety net either way).
+WEBHOOK_EVERY_SECONDS = 1
 
 
 def register_jobs(daemon: Daemon) -> None:
@@ -24,6 +28,11 @@ def register_jobs(daemon: Daemon) -> None:
     daemon.add_job("calendar", CALENDAR_EVERY_SECONDS, lambda: refresh_deadlines(daemon))
     register_alert_jobs(daemon)
     register_moderation(daemon)
+    if daemon.settings.webhooks.enabled:
+        consumer = WebhookConsumer(
+            daemon.settings, daemon.sessions, daemon.clock, daemon.owner, daemon.poll_now
+        )
+        daemon.add_job("webhooks", WEBHOOK_EVERY_SECONDS, consumer.run)
 
 
 def refresh_deadlines(daemon: Daemon) -> None:
