@@ -74,3 +74,11 @@ def pages(app: App) -> None:
         )
         if h.last_error and h.consecutive_failures:
             click.echo(f"    lỗi: {h.last_error}")
+        if app.settings.webhooks.enabled:
+            click.echo(f"    webhook: {webhook_line(h.webhook_last_event_at, h.webhook_events)}")
+
+
+def webhook_line(last_event_at: datetime | None, events: int) -> str:
+    if last_event_at is None:
+        return "chưa nhận sự kiện nào (kiểm tra bằng pakn doctor; đăng ký: pakn webhooks subscribe)"
+    return f"sự kiện gần nhất {last_event_at.astimezone(VN):%d/%m %H:%M}, tổng {events}"

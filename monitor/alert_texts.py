@@ -125,6 +125,22 @@ _DOWN_REASONS = {
 }
 
 
+def webhooks_silent(
+    page: Page, unit_name: str, last_event_at: datetime, items_since: int
+) -> tuple[str, str]:
+    subject = f"[pakn] Webhook của trang {page.name} im lặng; vẫn đọc định kỳ"
+    lines = [
+        f"Trang: {page.name} ({page.id}) – {unit_name}",
+        f"Sự kiện webhook gần nhất: {when(last_event_at)}; từ đó việc đọc định kỳ đã lưu "
+        f"{items_since} mục mới mà webhook không báo.",
+        "Không mục nào bị mất: pakn vẫn đọc trang theo chu kỳ, chỉ chậm hơn.",
+        "Cách xử lý: chạy 'pakn doctor' để xem đăng ký webhook của trang; chạy lại "
+        "'pakn webhooks subscribe'; kiểm tra 'pakn webhook' đang chạy, nginx và chứng chỉ HTTPS "
+        "(Meta tắt webhook Messenger sau khoảng 1 giờ gửi lỗi liên tục).",
+    ]
+    return subject, "\n".join(lines)
+
+
 def page_down(page: Page, unit_name: str, cause: str, minutes: int) -> tuple[str, str]:
     reason = _DOWN_REASONS[cause].format(n=page.consecutive_failures, minutes=minutes)
     subject = f"[pakn] Không đọc được trang {page.name}"

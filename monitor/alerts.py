@@ -23,6 +23,7 @@ from monitor.token_watch import WAKE_EVERY_SECONDS, TokenNotice, TokenWatch
 from storage import alert_state as state
 from storage import notifications as outbox
 from storage import proposals
+from storage import webhooks as webhook_state
 from storage.calendar_days import deadline_policy
 from storage.notifications import Message
 from storage.tables import Page
@@ -37,6 +38,8 @@ SEND_EVERY_SECONDS = 15
 # Older urgent items (a first run's backfill) are in the queue already: nobody is paged for them.
 URGENT_LOOKBACK = timedelta(hours=48)
 REPLY_FAILED_LOOKBACK = timedelta(hours=24)
+# Webhooks silent this long while polling stores new items of the page: tell the admins once.
+WEBHOOK_SILENCE = timedelta(minutes=30)
 
 CalendarSource = Callable[[Session], WorkingCalendar]
 
@@ -71,6 +74,7 @@ class AlertDetector:
             ("digest", self.digest),
             ("page_down", self.pages),
             ("reply_failed", self.replies),
+            ("webhooks_silent", self.webhooks),
         ):
             try:
                 with self.sessions.begin() as session:
@@ -198,6 +202,28 @@ class AlertDetector:
         if page.last_success_at is not None and now - page.last_success_at > stale:
             return "stale"
         return None
+
+    # -- webhooks that stopped while polling still finds items: once per silence ------------
+    def webhooks(self, session: Session, now: datetime) -> int:
+        if not self.settings.webhooks.enabled:
+            return 0
+        names = state.unit_names(session)
+        page_ids = [p.id for p in self.settings.pages]
+        added = 0
+        for silent in webhook_state.silent_pages(session, page_ids, now, WEBHOOK_SILENCE):
+            pages = state.pages(session, [silent.page_id])
+            if not pages or not webhook_state.mark_silent_alerted(session, silent.page_id, now):
+                continue
+            page = pages[0]
+            unit = names.get(page.unit_id, page.unit_id)
+            key = f"webhooks_silent:{page.id}:{int(silent.last_event_at.timestamp())}"
+            text = texts.webhooks_silent(page, unit, silent.last_event_at, silent.items_since)
+            log.warning("webhook của trang %s im lặng từ %s", page.id, silent.last_event_at)
+            messages = self._messages(
+                "page_down", key, page.unit_id, text, recorded_as="webhooks_silent"
+            )
+            added += outbox.enqueue(session, messages, now)
+        return added
 
     # -- replies that could not be sent -------------------------------------------------------
     def replies(self, session: Session, now: datetime) -> int:

@@ -232,6 +232,7 @@ def pages() -> str:
         "admin/pages.html",
         rows=page_health(db(), local_midnight),
         unit_names={u.id: u.name for u in units(db())},
+        webhooks_enabled=services().settings.webhooks.enabled,
     )
 
 

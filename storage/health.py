@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from storage.tables import Conversation, Item, Page, Post
+from storage.tables import Conversation, Item, Page, Post, WebhookPageState
 
 # Items whose sender Graph withheld, counted over this many days before day_start: an app
 # without Advanced Access gets comments without ``from`` (restfb/restfb#1136).
@@ -35,6 +35,9 @@ class PageHealth:
     unknown_senders: int = 0
     # Posts, reels, photos and conversations whose last read failed (each backs off alone).
     failing_objects: int = 0
+    # Meta's webhooks for this page: the last event the daemon consumed, and how many so far.
+    webhook_last_event_at: datetime | None = None
+    webhook_events: int = 0
 
 
 def _per_page(session: Session, query: Select[Any, Any]) -> dict[str | None, int]:
@@ -71,6 +74,7 @@ def page_health(session: Session, day_start: datetime) -> list[PageHealth]:
     )
     for page_id, n in conversations.items():
         failing[page_id] = failing.get(page_id, 0) + n
+    webhooks = {s.page_id: s for s in session.scalars(select(WebhookPageState))}
     rows = session.execute(
         select(Page, func.coalesce(today.c.n, 0))
         .outerjoin(today, today.c.page_id == Page.id)
@@ -92,6 +96,12 @@ def page_health(session: Session, day_start: datetime) -> list[PageHealth]:
             api_version=page.api_version_seen,
             unknown_senders=unknown.get(page.id, 0),
             failing_objects=failing.get(page.id, 0),
+            webhook_last_event_at=_last_event(webhooks.get(page.id)),
+            webhook_events=webhooks[page.id].events_total if page.id in webhooks else 0,
         )
         for page, count in rows
     ]
+
+
+def _last_event(state: WebhookPageState | None) -> datetime | None:
+    return state.last_event_at if state is not None else None

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.tables import WebhookDelivery, WebhookPageState
+from storage.tables import Item, WebhookDelivery, WebhookPageState
 
 FINAL_STATES = ("consumed", "ignored", "set_aside")
 
@@ -123,3 +123,52 @@ def deliveries(session: Session, status: str | None = None) -> Sequence[WebhookD
     if status is not None:
         query = query.where(WebhookDelivery.status == status)
     return session.scalars(query).all()
+
+
+@dataclass(frozen=True)
+class SilentPage:
+    page_id: str
+    last_event_at: datetime
+    items_since: int
+
+
+def silent_pages(
+    session: Session, page_ids: Sequence[str], now: datetime, grace: timedelta
+) -> list[SilentPage]:
+    """Pages whose webhooks stopped while polling still stores new citizen items: the last
+    event is older than ``grace`` and items first seen after it (plus ``grace``) exist. Pages
+    already alerted for this silence are left out (a new event ends the incident)."""
+    states = session.scalars(
+        select(WebhookPageState).where(
+            WebhookPageState.page_id.in_(page_ids),
+            WebhookPageState.last_event_at.is_not(None),
+            WebhookPageState.last_event_at < now - grace,
+            WebhookPageState.silent_alerted_at.is_(None),
+        )
+    ).all()
+    found = []
+    for state in states:
+        if state.last_event_at is None:  # filtered above; for the type checker
+            continue
+        since = session.scalar(
+            select(func.count())
+            .select_from(Item)
+            .where(
+                Item.page_id == state.page_id,
+                Item.by_page.is_(False),
+                Item.source != "hotline",
+                Item.first_seen_at > state.last_event_at + grace,
+            )
+        )
+        if since:
+            found.append(SilentPage(state.page_id, state.last_event_at, int(since)))
+    return found
+
+
+def mark_silent_alerted(session: Session, page_id: str, now: datetime) -> bool:
+    result = session.execute(
+        update(WebhookPageState)
+        .where(WebhookPageState.page_id == page_id, WebhookPageState.silent_alerted_at.is_(None))
+        .values(silent_alerted_at=now)
+    )
+    return getattr(result, "rowcount", 0) == 1
