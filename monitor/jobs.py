@@ -1,38 +1,31 @@
-"""The daemon's jobs besides polling: sending replies, alerts and digests."""
+"""The daemon's jobs besides polling: each channel's jobs, alerts, digests, the calendar."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from monitor.alerts import register_alert_jobs
-from monitor.moderation import register_moderation
-from monitor.replies import ReplySender
-from monitor.webhook_consumer import WebhookConsumer
+from monitor.channel import Channel
+from monitor.facebook import FacebookChannel
 from storage.calendar_days import deadline_policy
 
 if TYPE_CHECKING:
     from monitor.daemon import Daemon
 
-REPLY_EVERY_SECONDS = 15
 CALENDAR_EVERY_SECONDS = 300
-# Webhook deliveries are looked at every second: a citizen's comment should reach the queue
-# within seconds when Meta's webhooks work (polling stays the safety net either way).
-WEBHOOK_EVERY_SECONDS = 1
+
+
+def channels(daemon: Daemon) -> list[Channel]:
+    """Every way citizens reach the committee that the daemon serves (a new one goes here)."""
+    return [FacebookChannel(daemon)]
 
 
 def register_jobs(daemon: Daemon) -> None:
-    sender = ReplySender(
-        daemon.settings, daemon.sessions, daemon.client, daemon.clock, daemon.owner
-    )
-    daemon.add_job("replies", REPLY_EVERY_SECONDS, sender.send_due)
+    for channel in channels(daemon):
+        for job in channel.jobs():
+            daemon.add_job(job.name, job.every_seconds, job.run)
     daemon.add_job("calendar", CALENDAR_EVERY_SECONDS, lambda: refresh_deadlines(daemon))
     register_alert_jobs(daemon)
-    register_moderation(daemon)
-    if daemon.settings.webhooks.enabled:
-        consumer = WebhookConsumer(
-            daemon.settings, daemon.sessions, daemon.clock, daemon.owner, daemon.poll_now
-        )
-        daemon.add_job("webhooks", WEBHOOK_EVERY_SECONDS, consumer.run)
 
 
 def refresh_deadlines(daemon: Daemon) -> None:

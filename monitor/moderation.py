@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,9 +20,6 @@ from monitor.errors import GraphError
 from monitor.graph import GraphClient
 from storage import moderation as queue
 from storage.tables import Item, ModerationRequest
-
-if TYPE_CHECKING:
-    from monitor.daemon import Daemon
 
 log = logging.getLogger("pakn.monitor")
 LEASE = timedelta(minutes=5)
@@ -110,11 +106,3 @@ class ModerationSender:
                 done = queue.record_failed(session, request_id, self.owner, err.reason_vi(), now)
         if not done:
             log.warning("yêu cầu ẩn/hiện %s: lỗi đến khi không còn giữ quyền gửi", request_id)
-
-
-def register_moderation(daemon: Daemon) -> None:
-    """The daemon's job that performs officers' hide and unhide requests."""
-    sender = ModerationSender(
-        daemon.settings, daemon.sessions, daemon.client, daemon.clock, daemon.owner
-    )
-    daemon.add_job("moderation", EVERY_SECONDS, sender.send_due)
