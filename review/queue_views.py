@@ -12,7 +12,17 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -28,7 +38,7 @@ from storage.queue_live import current_cursor, reply_marks
 from storage.queue_search import VIEWS, SearchFilters, queue_counts, queue_page, search
 from storage.saved_filters import SavedFilterError, delete_filter, save_filter, saved_filters
 from storage.small_talk import figures
-from storage.tables import SOURCES, STATUSES
+from storage.tables import SOURCES, STATUSES, Unit
 from storage.users import display_names, units
 from storage.visibility import ItemCard, may_assign_others
 
@@ -48,11 +58,19 @@ def audit_identity_views(cards: list[ItemCard]) -> None:
         audit_apart("view_confidential_listed", item_id)
 
 
+def all_units() -> list[Unit]:
+    """Every unit, read once per request (the list and the filters both name them)."""
+    if "all_units" not in g:
+        g.all_units = units(db())
+    found: list[Unit] = g.all_units
+    return found
+
+
 def list_lookups(cards: list[ItemCard]) -> dict[str, Any]:
     """Names the list shows instead of ids: assignees, units, and each item's reply state."""
     return {
         "assignees": display_names(db(), (c.assignee_id for c in cards)),
-        "unit_names": {u.id: u.name for u in units(db())},
+        "unit_names": {u.id: u.name for u in all_units()},
         "reply_marks": reply_marks(db(), (c.id for c in cards)),
     }
 
@@ -94,7 +112,7 @@ def show(view: str) -> str:
         first_page=not cursor,
         saved=saved_filters(db(), who.user_id),
         choices=filter_choices(db(), who),
-        visible_units=[u for u in units(db()) if who.sees_unit(u.id)],
+        visible_units=[u for u in all_units() if who.sees_unit(u.id)],
         can_assign_others=may_assign_others(who),
         small_talk=figures(db(), who.unit_ids) if view == "small_talk" else None,
         partial_url=_partial_url(view),
@@ -233,6 +251,6 @@ def find() -> str:
         page=page,
         categories=CATEGORIES,
         statuses=STATUSES,
-        visible_units=[u for u in units(db()) if who.sees_unit(u.id)],
+        visible_units=[u for u in all_units() if who.sees_unit(u.id)],
         **list_lookups(page.cards if page else []),
     )

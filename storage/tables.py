@@ -235,6 +235,17 @@ class Item(Base):
             sqlite_where=sql_text(_OPEN_ITEMS_SQL),
         ),
         Index("ix_items_newest", "created_time", "id"),
+        # The small talk figures (storage/small_talk.py, shown on its view) count the items the
+        # rule set aside in some units, from the index alone.
+        Index(
+            "ix_items_set_aside_units",
+            "unit_id",
+            "created_time",
+            "set_aside",
+            "status",
+            postgresql_where=sql_text("set_aside_at IS NOT NULL"),
+            sqlite_where=sql_text("set_aside_at IS NOT NULL"),
+        ),
         # Word search (LIKE '% ngap %', storage/queue_search.py) reads trigrams on PostgreSQL;
         # SQLite has no such index and scans, which one commune's items allow.
         postgresql_only(
