@@ -31,6 +31,7 @@ from tests.review.test_inbox import chat_classifier
 pytestmark = pytest.mark.browser
 WIDE = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
+LOST = "Trang Facebook đã mất kết nối với hệ thống; báo quản trị viên kết nối lại trang."
 # Records what the page asks the browser to show; the real Notification still runs.
 SPY = """
 window.__notified = [];
@@ -238,7 +239,7 @@ def test_a_failed_reply_is_marked_in_the_queue_and_told_to_its_writer(
         mark_failed(
             session,
             reply,
-            "Trang Facebook đã mất kết nối với hệ thống; báo quản trị viên kết nối lại trang.",
+            LOST,
             world.now(),
         )
     refresh(page)
@@ -247,7 +248,7 @@ def test_a_failed_reply_is_marked_in_the_queue_and_told_to_its_writer(
     assert page.evaluate("window.__notified") == [
         {
             "title": f"Trả lời mục #{asked} chưa gửi được",
-            "body": "Trang Facebook đã mất kết nối với hệ thống; báo quản trị viên kết nối lại trang.",
+            "body": LOST,
         }
     ]
     page.screenshot(path=str(ARTIFACTS / "inbox-reply-failed-1366.png"), full_page=False)
