@@ -155,7 +155,9 @@ class Daemon:
             for page in self.settings.pages:
                 row = state.page_row(session, page.id)
                 if row is not None:
-                    self.governor.restore(page.id, row.usage_percent, row.throttled_until)
+                    self.governor.restore(
+                        page.id, row.usage_percent, row.throttled_until, row.last_success_at
+                    )
 
     def add_job(self, name: str, every_seconds: int, run: Callable[[], object]) -> None:
         self.jobs.append(Job(name, every_seconds, run))
@@ -263,7 +265,7 @@ class Daemon:
         for poll in polls:
             token = poll.page.access_token.reveal()
             if poll.feed is not None:
-                path, params = discovery_request(poll.page, self.settings.poll.feed_page_limit)
+                path, params = discovery_request(self.ctx, poll.page)
                 ops.append((poll.page.id, "feed", _op(path, params, token)))
             if poll.inbox is not None and poll.inbox.watermark is not None:
                 path, params = conversations_request(poll.page)

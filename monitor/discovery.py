@@ -48,8 +48,11 @@ Gap = tuple[datetime, datetime]
 FirstPage = GraphResponse | GraphError | None
 
 
-def discovery_request(page: PageSettings, feed_limit: int) -> tuple[str, dict[str, Any]]:
-    feed = f"feed.limit({feed_limit}){{{FEED_FIELDS}}}"
+def discovery_request(ctx: PollContext, page: PageSettings) -> tuple[str, dict[str, Any]]:
+    """The page node with its first feed page and, unless refused before, its first reels."""
+    feed = f"feed.limit({ctx.poll.feed_page_limit}){{{FEED_FIELDS}}}"
+    if page.id in ctx.reels_refused:
+        return page.id, {"fields": feed}
     reels = f"video_reels.limit({REELS_PAGE}){{{REEL_FIELDS}}}"
     return page.id, {"fields": f"{feed},{reels}"}
 
@@ -92,7 +95,7 @@ class Discovery:
             return first
         if isinstance(first, GraphError) and first.kind != "permanent":
             raise first
-        path, params = discovery_request(self.page, self.ctx.poll.feed_page_limit)
+        path, params = discovery_request(self.ctx, self.page)
         if first is None:
             try:
                 return self.ctx.client.get(path, self.token, params)
@@ -119,6 +122,8 @@ class Discovery:
             if err.kind in ("throttled", "token"):
                 raise
             log.warning("trang %s: không đọc được reels: %s", self.page.id, err.short())
+            if err.kind == "permanent":
+                self.ctx.reels_refused.add(self.page.id)
         return GraphResponse(out, feed.headers)
 
     # -- feed ---------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ stop the comment reconciliation, so each type has its own levels and pause.
 
 Levels (README, "Rate limits"): below 50 % normal; 50–75 % skip low-priority sweeps; 75–90 %
 only discover new items; from 90 %, or after a throttling error, pause that type on that page
-until Meta says access is regained (else back off from 60 s, doubling, up to an hour). App
-usage (``X-App-Usage``) counts for every page and type.
+until Meta says access is regained (else back off from 60 s, doubling, up to an hour). The
+app's usage (``X-App-Usage``) is a governor of its own: from 90 % every page waits.
 """
 
 from __future__ import annotations
@@ -93,12 +93,20 @@ class Governor:
             if usage is not None:
                 usage.backoff_seconds = 0.0
 
-    def restore(self, page_id: str, percent: float | None, paused_until: datetime | None) -> None:
-        """Seed the ``pages`` scope from the database after a restart, so a pause holds."""
+    def restore(
+        self,
+        page_id: str,
+        percent: float | None,
+        paused_until: datetime | None,
+        observed_at: datetime | None = None,
+    ) -> None:
+        """Seed the ``pages`` scope from the database after a restart, so a pause holds. The
+        reading keeps the time it was taken: an hour-old 80 % says nothing about now."""
         with self._lock:
             usage = self.scopes.setdefault((page_id, "pages"), PageUsage())
-            usage.percent = max(usage.percent, percent or 0.0)
-            usage.observed_at = usage.observed_at or self.clock()
+            if usage.observed_at is None:
+                usage.percent = percent or 0.0
+                usage.observed_at = observed_at or self.clock()
             if paused_until and (usage.paused_until is None or paused_until > usage.paused_until):
                 usage.paused_until = paused_until
 
@@ -111,8 +119,12 @@ class Governor:
         if usage.paused_until is not None and usage.observed_at is not None:
             # Meta named the moment access comes back; a reading taken before it is spent.
             fresh = fresh and not (usage.observed_at <= usage.paused_until <= now)
+        if self.app_percent >= 90:
+            return "paused"  # the app's own budget is nearly spent: every page waits
+        # Page-token calls count against the page's budget of their type, not the app's (Meta's
+        # rate-limit guide): app usage alone does not shed a page's work before that.
         # An old reading says nothing about now: probe again rather than pause for ever.
-        pct = max(usage.percent if fresh else 0.0, self.app_percent)
+        pct = usage.percent if fresh else 0.0
         if pct >= 90:
             return "paused"
         if pct >= 75:

@@ -52,16 +52,16 @@ class InboxPoll:
     def run(self, first: FirstPage = None) -> None:
         level = self.ctx.governor.level(self.page.id, "messenger")
         if self.watermark is None:
-            # The first read lists the inbox back to watch_days; the other folders follow at
-            # the first sweep, a sweep interval later (Meta allows 2 conversation calls/s).
-            self.sweep(("inbox",))
+            self.sweep(FOLDERS)  # the first read: every folder, back to watch_days
         else:
             self.poll_inbox(first)
         self.retry_failed()
         sweep_due = self.swept_at is None or self.ctx.clock() - self.swept_at >= timedelta(
             minutes=self.ctx.poll.conversation_sweep_minutes
         )
-        if sweep_due and level == "normal":
+        # Cheap (a few calls an hour) and the only look at the other folders: skipped only
+        # when Messenger is nearly out of budget.
+        if sweep_due and level in ("normal", "slow"):
             self.sweep(FOLDERS)
 
     def poll_inbox(self, first: FirstPage) -> None:

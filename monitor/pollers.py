@@ -38,6 +38,7 @@ BATCH_LIMIT = 50  # Meta's maximum operations per batch request
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=6)
 RESUMES = 20  # how often one read may resume after a cursor that went too deep
+SAME_SECOND_MARGIN = timedelta(seconds=5)
 
 
 def backoff(failures: int) -> timedelta:
@@ -306,9 +307,16 @@ class MessageWalker(ThreadWalker):
                 obj, page_id=self.page.id, unit_id=self.unit_id, conversation_id=info.id
             )
 
+        started = self.ctx.clock()
+        # Graph times have whole seconds: a message that lands in the same second as the
+        # newest one read leaves updated_time as it was. A read that close to the last update
+        # marks a hair less, so the conversation is read once more at the next cycle.
+        close = started - info.updated_time < SAME_SECOND_MARGIN
+        done = info.updated_time - timedelta(microseconds=1) if close else info.updated_time
+
         def finish(session: Session, _seen: set[str], walked: list[ItemRecord]) -> None:
             citizen = [r.created_time for r in walked if not r.by_page]
-            state.mark_conversation_processed(session, info, max(citizen, default=None))
+            state.mark_conversation_processed(session, info, max(citizen, default=None), done)
 
         for attempt in range(2):
             try:

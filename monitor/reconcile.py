@@ -6,8 +6,9 @@ Every object younger than ``poll.watch_days`` has its own next check, by age: up
 ``poll.cold_check_minutes``. One multi-id read (``GET /?ids=…``, up to 50 ids) answers
 ``updated_time`` and the comment count (replies included) of 50 objects. An object is read when
 either moved: a reply or a photo comment may leave ``updated_time`` alone, the count still
-moves. A read that would carry fewer than 50 ids takes the checks due in the next
-``poll.warm_check_minutes`` along, so the requests stay full.
+moves. Album photos younger than ``poll.hot_days`` go with the warm tier (the first feed page
+cannot show their comments, and they draw few). A read that would carry fewer than 50 ids
+takes along the checks due within a sixth of their own interval, so the requests stay full.
 
 Meta may fail a whole multi-id read for one id that is gone (code 100) or leave that id out:
 either way the read is split until the culprit is alone, and that object is noted missing (gone
@@ -36,6 +37,7 @@ log = logging.getLogger("pakn.monitor")
 COUNT = "comments.filter(stream).limit(0).summary(true)"
 CHECK_FIELDS = "updated_time," + COUNT
 IDS_PER_READ = 50
+FILL_SHARE = 6
 # A year of a busy page (about 1,500 posts, reels and photos) fits in one cycle's checks.
 MAX_CHECKS_PER_CYCLE = 2000
 Answer = GraphResponse | GraphError | None
@@ -46,27 +48,34 @@ class Tiers:
 
     def __init__(self, poll: PollSettings) -> None:
         self.poll = poll
+        self.warm = timedelta(minutes=poll.warm_check_minutes)
+        self.cold = timedelta(minutes=poll.cold_check_minutes)
 
-    def interval(self, created: datetime, now: datetime) -> timedelta:
+    def interval(self, kind: str, created: datetime, now: datetime) -> timedelta:
         age = now - created
         if age <= timedelta(days=self.poll.hot_days):
-            return timedelta(0)  # every cycle
+            # Album photos draw few comments and the first feed page cannot show them: a
+            # young photo is checked with the warm tier, not at every cycle.
+            return self.warm if kind == "photo" else timedelta(0)
         if age <= timedelta(days=self.poll.warm_days):
-            return timedelta(minutes=self.poll.warm_check_minutes)
-        return timedelta(minutes=self.poll.cold_check_minutes)
+            return self.warm
+        return self.cold
 
-    def next_check(self, object_id: str, created: datetime, now: datetime, first: bool) -> datetime:
-        interval = self.interval(created, now)
+    def next_check(
+        self, object_id: str, kind: str, created: datetime, now: datetime, first: bool
+    ) -> datetime:
+        interval = self.interval(kind, created, now)
         if first:
             # Spread the first schedule over the interval, so a page's old objects are not
             # all due in the same cycle an hour after the backfill.
-            digest = hashlib.sha256(object_id.encode()).digest()
-            interval = interval * (int.from_bytes(digest[:4], "big") / 2**32)
-        return now + interval
+            return now + interval * _spread(object_id)
+        # Up to a tenth early: objects checked together (after an outage) drift apart again.
+        return now + interval * (1 - _spread(f"{object_id}@{now.isoformat()}") / 10)
 
-    @property
-    def fill_horizon(self) -> timedelta:
-        return timedelta(minutes=self.poll.warm_check_minutes)
+
+def _spread(key: str) -> float:
+    """A fraction in [0, 1) that depends only on ``key``: schedules that tests can replay."""
+    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") / 2**32
 
 
 def needs_read(obj: WatchedObject, now: datetime) -> bool:
@@ -98,10 +107,14 @@ class Reconciler:
                 self.page.id,
                 watched_since=now - timedelta(days=days),
                 due_by=now,
-                fill_until=now + self.tiers.fill_horizon,
                 checked_before=cycle_start,
                 limit=MAX_CHECKS_PER_CYCLE,
                 batch=IDS_PER_READ,
+                # A read that would carry fewer than 50 ids takes along the checks due within
+                # a sixth of their tier's interval.
+                young_since=now - timedelta(days=self.ctx.poll.warm_days),
+                young_fill_until=now + self.tiers.warm / FILL_SHARE,
+                old_fill_until=now + self.tiers.cold / FILL_SHARE,
             )
         return [objects[i : i + IDS_PER_READ] for i in range(0, len(objects), IDS_PER_READ)]
 
@@ -164,8 +177,8 @@ class Reconciler:
                 state.object_failed(session, obj.id, now, "không có trong kết quả đọc", retry)
         return [obj for obj in known.values() if needs_read(obj, now)]
 
-    def next_check(self, object_id: str, created: datetime, first: bool) -> datetime:
-        return self.tiers.next_check(object_id, created, self.ctx.clock(), first)
+    def next_check(self, object_id: str, kind: str, created: datetime, first: bool) -> datetime:
+        return self.tiers.next_check(object_id, kind, created, self.ctx.clock(), first)
 
     def _failed(self, obj: WatchedObject, err: GraphError) -> None:
         now = self.ctx.clock()

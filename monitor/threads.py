@@ -57,6 +57,8 @@ class PollContext:
     pace: Callable[[str], None] = lambda _page_id: None
     # Messenger folders that refused a listing, per page: not asked again by this daemon.
     closed_folders: set[tuple[str, str]] = field(default_factory=set)
+    # Pages whose token may not list reels (video_reels refused): their feed is read alone.
+    reels_refused: set[str] = field(default_factory=set)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.records import ConversationInfo, PostInfo, WatchedObject
@@ -176,7 +176,8 @@ def _watched(post: Post) -> WatchedObject:
     )
 
 
-NextCheck = Callable[[str, datetime, bool], datetime]  # (object id, created, first check)
+# When an object is checked next: (object id, kind, created time, first check).
+NextCheck = Callable[[str, str, datetime, bool], datetime]
 
 
 def upsert_objects(
@@ -196,12 +197,17 @@ def upsert_objects(
         if post is None:
             post = Post(id=info.id, page_id=info.page_id, created_time=info.created_time)
             post.failures, post.missing_checks = 0, 0
-            post.next_check_at = next_check(info.id, info.created_time, True)
+            post.next_check_at = next_check(info.id, info.kind, info.created_time, True)
             session.add(post)
             found[info.id] = post
+            first = True
+        else:
+            first = False
         _apply(post, info)
         if info.updated_time is not None or info.comment_count is not None:
-            _checked(post, now, next_check)
+            # A first sight spreads the object's checks over its interval: a backfill would
+            # otherwise make a year of objects due in the same cycle an hour later.
+            _checked(post, now, next_check, first=first)
     session.flush()
     return {i.id: _watched(found[i.id]) for i in infos}
 
@@ -232,12 +238,12 @@ def record_checks(
     return {object_id: _watched(p) for object_id, p in found.items()}
 
 
-def _checked(post: Post, now: datetime, next_check: NextCheck) -> None:
+def _checked(post: Post, now: datetime, next_check: NextCheck, *, first: bool = False) -> None:
     """Checked now: the next check follows the object's age, unless its reads are failing,
     in which case the retry time set by the failure stands."""
     post.checked_at = now
     if post.failures == 0:
-        post.next_check_at = next_check(post.id, post.created_time, False)
+        post.next_check_at = next_check(post.id, post.kind, post.created_time, first)
 
 
 def _adopt_updated(post: Post) -> None:
@@ -289,13 +295,17 @@ def due_objects(
     *,
     watched_since: datetime,
     due_by: datetime,
-    fill_until: datetime,
     checked_before: datetime,
     limit: int,
     batch: int,
+    young_since: datetime,
+    young_fill_until: datetime,
+    old_fill_until: datetime,
 ) -> list[WatchedObject]:
     """Objects whose check is due by ``due_by``, oldest schedule first, up to ``limit``; the
-    last request is filled up to ``batch`` ids with checks due by ``fill_until``."""
+    last request is filled up to ``batch`` ids with the checks due next: by
+    ``young_fill_until`` for objects created since ``young_since``, by ``old_fill_until`` for
+    older ones (each tier is brought forward by a small share of its own interval)."""
     query = _watch_query(page_id, watched_since).where(
         or_(Post.checked_at.is_(None), Post.checked_at < checked_before)
     )
@@ -306,10 +316,12 @@ def due_objects(
     )
     room = (-len(due)) % batch
     if due and room:
+        soon = or_(
+            and_(Post.created_time >= young_since, Post.next_check_at <= young_fill_until),
+            and_(Post.created_time < young_since, Post.next_check_at <= old_fill_until),
+        )
         due += session.scalars(
-            query.where(Post.next_check_at > due_by, Post.next_check_at <= fill_until)
-            .order_by(Post.next_check_at)
-            .limit(room)
+            query.where(Post.next_check_at > due_by, soon).order_by(Post.next_check_at).limit(room)
         )
     return [_watched(p) for p in due]
 
@@ -514,10 +526,15 @@ def _conversation(session: Session, info: ConversationInfo) -> Conversation:
 
 
 def mark_conversation_processed(
-    session: Session, info: ConversationInfo, last_citizen_at: datetime | None
+    session: Session,
+    info: ConversationInfo,
+    last_citizen_at: datetime | None,
+    processed: datetime | None = None,
 ) -> None:
+    """Every message up to ``processed`` (default: the conversation's updated_time) is
+    stored, in the same transaction as the last of them."""
     conv = _conversation(session, info)
-    conv.processed_updated_time = info.updated_time
+    conv.processed_updated_time = processed or info.updated_time
     conv.failures, conv.last_error, conv.retry_at = 0, None, None
     if last_citizen_at and (
         conv.last_citizen_message_at is None or last_citizen_at > conv.last_citizen_message_at

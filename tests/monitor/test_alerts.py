@@ -157,6 +157,9 @@ def night() -> Clock:
 @pytest.fixture
 def world(night: Clock) -> World:
     w = World(clock=night, seed=11)
+    # The daemon paces conversation calls in real time; the simulator counts them per second
+    # of this clock, which stands still here.
+    w.set_conversation_rate(None)
     w.add_page(PAGE_ID, PAGE_NAME, TOKEN)
     return w
 

@@ -4,7 +4,7 @@ second per page."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
 from sqlalchemy.orm import Session, sessionmaker
@@ -86,3 +86,12 @@ def test_messenger_is_read_less_often_while_its_budget_is_tight(
     # Every third cycle (it was read just before the budget got tight), not every cycle.
     assert inbox_reads == [False, False, True, False, False, True, False]
     assert daemon.governor.level(CAM, "pages") == "normal"
+
+
+def test_a_usage_reading_stored_an_hour_ago_does_not_slow_a_restarted_daemon() -> None:
+    clock = Clock(START)
+    stale, recent = Governor(clock), Governor(clock)
+    stale.restore(CAM, 80.0, None, observed_at=START - timedelta(hours=1))
+    recent.restore(CAM, 80.0, None, observed_at=START - timedelta(minutes=2))
+    assert stale.level(CAM) == "normal"
+    assert recent.level(CAM) == "essential"

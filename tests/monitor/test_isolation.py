@@ -10,7 +10,7 @@ comment reconciliation.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.daemon import Daemon
 from simulator import GraphSimulator, World
+from simulator.errors import GraphError as SimulatedError
+from simulator.router import GraphRequest
 from storage.tables import Conversation, Page, Post
 from tests.clock import Clock
 from tests.monitor.harness import PAGES, failing, make_daemon, settings_for, stored
@@ -228,3 +230,28 @@ def test_an_exhausted_messenger_budget_never_stops_the_comment_reconciliation(
     assert all(set(r) <= {CAM} for r in reasons)
     assert all(r.get(CAM, "Tin nhắn:").startswith("Tin nhắn:") for r in reasons)
     assert daemon.governor.level(CAM, "pages") == "normal"
+
+
+def test_a_token_that_may_not_list_reels_still_reads_the_feed(
+    sim: GraphSimulator, world: World, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    """Video listings are only for Page admins: a refused reels listing must not cost the
+    posts, and is not asked again."""
+    named = a_page_with_history(world, clock)
+    route = sim.router._route
+
+    def no_reels(request: GraphRequest, page_id: str, kind: str, now: datetime) -> Any:
+        asks = "video_reels" in request.path or "video_reels" in request.params.get("fields", "")
+        if page_id == CAM and asks:
+            raise SimulatedError("(#10) Requires pages_read_engagement for video listings", 10)
+        return route(request, page_id, kind, now)
+
+    sim.router._route = no_reels  # type: ignore[method-assign]
+    daemon = daemon_for(sim, sessions, clock)
+    assert cycle(daemon, clock) == {}
+    comment = world.add_comment(named["new post"], ALICE, "cho hỏi lịch họp thôn")
+    sim.stats.reset()
+    assert cycle(daemon, clock) == {}
+    assert ("facebook_comment", comment) in stored(sessions)
+    assert not any("video_reels" in path for path in sim.stats.snapshot()["requests_by_path"])
+    assert CAM in daemon.ctx.reels_refused

@@ -45,6 +45,7 @@ def test_an_idle_cycle_costs_two_calls_per_page_in_one_http_request(
         post = world.add_post(page_id, message="Thông báo lịch tiếp công dân")
         world.add_comment(post, author=ALICE, message="cảm ơn xã")
         world.add_message(page_id, user=BINH, message="ad ơi cho hỏi")
+    clock.advance(minutes=1)  # type: ignore[attr-defined]
     daemon = make_daemon(settings_for(sim.base_url, "unused"), sessions, clock=clock)
     daemon.poll_cycle()
     sim.stats.reset()

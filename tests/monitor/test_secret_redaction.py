@@ -67,7 +67,11 @@ def fresh_registry(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def world(clock: Clock) -> World:
-    return World(clock=clock, seed=7)
+    world = World(clock=clock, seed=7)
+    # The daemon paces conversation calls in real time; the simulator counts them per second
+    # of this clock, which stands still here.
+    world.set_conversation_rate(None)
+    return world
 
 
 @pytest.fixture
