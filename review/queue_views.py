@@ -33,14 +33,22 @@ from review.forms import SearchForm
 from review.live_views import POLL_SECONDS
 from review.queue_forms import BULK_ACTIONS, FILTER_KEYS, BulkForm, FilterForm, SaveFilterForm
 from review.queue_forms import day_start as _day_start
+from storage.active_learning import items_to_confirm
 from storage.queue_filters import filter_choices
 from storage.queue_live import current_cursor, reply_marks
-from storage.queue_search import VIEWS, SearchFilters, queue_counts, queue_page, search
+from storage.queue_search import (
+    VIEWS,
+    ItemPage,
+    SearchFilters,
+    queue_counts,
+    queue_page,
+    search,
+)
 from storage.saved_filters import SavedFilterError, delete_filter, save_filter, saved_filters
 from storage.small_talk import figures
 from storage.tables import SOURCES, STATUSES, Unit
 from storage.users import display_names, units
-from storage.visibility import ItemCard, may_assign_others
+from storage.visibility import ItemCard, cards, may_assign_others
 
 bp = Blueprint("queue", __name__)
 _SEARCH_KEYS = ("text", "author", "category", "status", "unit", "received_from", "received_to")
@@ -73,6 +81,9 @@ def list_lookups(cards: list[ItemCard]) -> dict[str, Any]:
         "unit_names": {u.id: u.name for u in all_units()},
         "reply_marks": reply_marks(db(), (c.id for c in cards)),
     }
+
+
+CONFIRM_PAGE = 30
 
 
 @bp.route("/")
@@ -253,4 +264,19 @@ def find() -> str:
         statuses=STATUSES,
         visible_units=[u for u in all_units() if who.sees_unit(u.id)],
         **list_lookups(page.cards if page else []),
+    )
+
+
+@bp.route("/can-xac-nhan")
+def to_confirm() -> str:
+    """Items the classifier is least sure about, plus a seeded random share: what an officer
+    should confirm or correct first, so that retraining learns where it helps most."""
+    picked = items_to_confirm(db(), viewer(), limit=CONFIRM_PAGE)
+    shown = cards(db(), [p.item for p in picked], viewer())
+    audit_identity_views(shown)
+    return render_template(
+        "confirm.html",
+        page=ItemPage(shown, None),
+        reasons={p.item.id: p.reason for p in picked},
+        **list_lookups(shown),
     )
