@@ -145,6 +145,17 @@ class Discovery:
                 session, self.page.id, feed=self.top, feed_gaps=_dump_gaps(self.gaps)
             )
 
+    def relist(self, since: datetime) -> list[ObjectRead]:
+        """List the feed again back to ``since``, as a gap (a capped walk finishes in the next
+        cycles): finds a post that appeared late in a range already listed, such as a
+        visitor's post approved days after it was written. Returns the objects to read."""
+        before = set(self.reads)
+        self.gaps = _merged([*self.gaps, (since, self.top or self.ctx.clock())])
+        with self.ctx.sessions.begin() as session:
+            state.set_page_watermark(session, self.page.id, feed_gaps=_dump_gaps(self.gaps))
+        self._walk_gaps()
+        return [read for object_id, read in self.reads.items() if object_id not in before]
+
     def _walk_gaps(self) -> None:
         """Walk the unlisted ranges, newest first, within this cycle's page budget."""
         start = self.window_start

@@ -5,9 +5,10 @@
 2. Reconciliation (monitor/reconcile.py): multi-id checks of the objects due by age.
 3. Reads (monitor/pollers.py): every object whose count or ``updated_time`` moved, each on
    its own; a failing object is backed off alone.
-4. Deletion checks of suspected comments, and every ``poll.sweep_interval_minutes`` a full
-   re-read of the objects with comments of the last ``poll.sweep_window_days`` (edits and
-   deletions move neither the count reliably nor ``updated_time``).
+4. Deletion checks of suspected comments, and every ``poll.sweep_interval_minutes`` a sweep of
+   the last ``poll.sweep_window_days``: the feed listed again (a post may appear late in a range
+   already listed) and the objects with comments re-read in full (edits and deletions move
+   neither the count reliably nor ``updated_time``).
 
 The daemon runs steps 1 and 2 for all pages in batches (monitor/daemon.py); this class is also
 complete on its own (``answers`` None: each step fetches for itself).
@@ -107,9 +108,13 @@ class FeedPoll:
         if now - last < timedelta(minutes=self.ctx.poll.sweep_interval_minutes):
             return
         since = now - timedelta(days=self.ctx.poll.sweep_window_days)
+        found = self.discovery.relist(since)
         with self.ctx.sessions.begin() as session:
             objects = state.objects_for_sweep(session, self.page.id, since)
-        self.walker.read_many([ObjectRead(o, full=True) for o in objects if needs_sweep(o, now)])
+        reads = {o.id: ObjectRead(o, full=True) for o in objects if needs_sweep(o, now)}
+        for read in found:
+            reads.setdefault(read.id, read)
+        self.walker.read_many(list(reads.values()))
         with self.ctx.sessions.begin() as session:
             state.set_page_watermark(session, self.page.id, swept_at=now)
 

@@ -218,3 +218,19 @@ def test_a_first_poll_walks_the_whole_year_and_not_further(
         page = s.get(Page, CAM)
         assert page is not None and page.feed_gaps == "[]"
         assert s.get(Post, too_old) is None
+
+
+def test_a_post_that_appears_late_in_a_range_already_listed_is_found_by_the_sweep(
+    sim: GraphSimulator, world: World, sessions: sessionmaker[Session], clock: Clock
+) -> None:
+    """A visitor's post approved days after it was written sits below posts already listed."""
+    for n in range(60):
+        world.add_post(CAM, f"Tin {n}", created_time=clock() - n * timedelta(hours=3))
+    daemon = daemon_for(sim, sessions, clock, sweep_interval_minutes=60)
+    cycle(daemon, clock)
+    late = world.add_post(CAM, "Đường ngõ 7 ngập", BINH, clock() - 4 * DAY)
+    comment = world.add_comment(late, ALICE, "nhà tôi cũng bị")
+    cycle(daemon, clock)
+    assert ("facebook_post", late) not in stored(sessions)  # below the first feed page
+    cycle(daemon, clock, minutes=60)
+    assert {("facebook_post", late), ("facebook_comment", comment)} <= stored(sessions)
