@@ -199,10 +199,13 @@ def test_a_token_echoed_in_a_graph_error_is_found_nowhere(
         assert token[:24] not in text, surface
     # The echo did happen and reached every surface, masked.
     assert "Malformed access token ***" in shown["log"]
-    assert "Malformed access token ***" in shown["item page"]
+    # The officer reads the failure in plain Vietnamese with Facebook's error number; Meta's
+    # English text (the echoed token with it) stays in the log, masked.
+    assert "Mã lỗi Facebook: 190" in shown["item page"]
     assert "Malformed access token ***" in shown["/admin/pages"]
     assert "Malformed access token ***" in shown["pakn pages"]
-    assert shown["outbox"].count("Malformed access token ***") == 2  # page down, reply failed
+    assert shown["outbox"].count("Malformed access token ***") == 1  # the page-down alert
+    assert "Mã lỗi Facebook: 190" in shown["outbox"]  # the reply-failed alert, in Vietnamese
 
 
 def test_redact_masks_meta_tokens_and_every_registered_secret() -> None:
