@@ -57,6 +57,9 @@
   }
 
   function render() {
+    if (templates === null) {
+      return; // still loading: the fetch renders when it arrives, never a false "no match"
+    }
     var found = matches();
     list.innerHTML = "";
     chosen = Math.min(chosen, Math.max(0, found.length - 1));
@@ -94,6 +97,10 @@
     close();
     box.dispatchEvent(new Event("input", { bubbles: true }));
   }
+
+  box.addEventListener("focus", function () {
+    fetchTemplates(); // ready before the officer types "/"
+  });
 
   box.addEventListener("input", function (event) {
     var at = box.selectionStart;

@@ -209,14 +209,14 @@ def test_a_canned_reply_is_inserted_with_a_slash_and_sent(
     box.click()
     page.keyboard.type("/vneid")
     picker = page.locator(".canned-picker")
-    picker.wait_for(state="visible")
+    picker.locator("[role=option]").first.wait_for(state="visible")
     assert "VNeID" in picker.inner_text()
     page.keyboard.press("Enter")
     text = box.input_value()
     assert text.startswith("Chào Lê Thu Hoa, UBND xin trả lời") and f"(mã số {question})" in text
     assert "{" not in text and "/vneid" not in text
     page.click("text=Gửi trả lời")
-    assert "Đang chờ gửi" in page.locator("ul.replies").inner_text()
+    page.locator("ul.replies", has_text="Đang chờ gửi").wait_for()
     with world.sessions.begin() as session:
         (sent,) = session.scalars(select(Reply).where(Reply.item_id == question)).all()
         assert (
