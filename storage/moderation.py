@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storage import claims
 from storage.audit import record as audit
 from storage.tables import Item, ModerationRequest
 
@@ -147,63 +148,22 @@ def claim(
     session: Session, request_id: int, owner: str, now: datetime, lease: timedelta
 ) -> ModerationRequest | None:
     """Take one pending request (conditional UPDATE); None when another daemon did."""
-    result = session.execute(
-        update(ModerationRequest)
-        .where(ModerationRequest.id == request_id, ModerationRequest.status == "pending")
-        .values(status="sending", claimed_by=owner, claimed_until=now + lease, updated_at=now)
-    )
-    if getattr(result, "rowcount", 0) != 1:
-        return None
-    return session.get(ModerationRequest, request_id)
+    return claims.claim(session, ModerationRequest, request_id, owner, now, lease)
 
 
 def expire_stale(session: Session, now: datetime, reason: str) -> list[ModerationRequest]:
     """Requests whose sender's claim expired while ``sending`` become ``unknown`` (audited):
     the sender may have died after Facebook applied it."""
-    stale = or_(ModerationRequest.claimed_until.is_(None), ModerationRequest.claimed_until < now)
-    ids = session.scalars(
-        select(ModerationRequest.id).where(ModerationRequest.status == "sending", stale)
-    ).all()
-    expired = []
-    for request_id in ids:
-        result = session.execute(
-            update(ModerationRequest)
-            .where(ModerationRequest.id == request_id, ModerationRequest.status == "sending", stale)
-            .values(
-                status="unknown",
-                error=reason,
-                attempts=ModerationRequest.attempts + 1,
-                updated_at=now,
-            )
-        )
-        if getattr(result, "rowcount", 0) == 1:
-            found = session.get(ModerationRequest, request_id)
-            if found is not None:
-                session.refresh(found)
-                _audit_state(session, found, None, "moderation_unknown", now, reason=reason)
-                expired.append(found)
+    expired = claims.expire_stale(session, ModerationRequest, now, reason)
+    for found in expired:
+        _audit_state(session, found, None, "moderation_unknown", now, reason=reason)
     return expired
 
 
 def _still_ours(
     session: Session, request_id: int, owner: str, now: datetime
 ) -> ModerationRequest | None:
-    """End our claim (conditional UPDATE); None when it is no longer ours to record."""
-    result = session.execute(
-        update(ModerationRequest)
-        .where(
-            ModerationRequest.id == request_id,
-            ModerationRequest.claimed_by == owner,
-            ModerationRequest.status.in_(("sending", "unknown")),
-        )
-        .values(claimed_by=None, claimed_until=None, updated_at=now)
-    )
-    if getattr(result, "rowcount", 0) != 1:
-        return None
-    found = session.get(ModerationRequest, request_id)
-    if found is not None:
-        session.refresh(found)
-    return found
+    return claims.still_ours(session, ModerationRequest, request_id, owner, now)
 
 
 def record_done(session: Session, request_id: int, owner: str, now: datetime) -> bool:

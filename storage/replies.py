@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, object_session
 
+from storage import claims
 from storage.audit import record as audit
 from storage.proposals import direction_gate
 from storage.tables import REPLY_KINDS, AuditEntry, Conversation, Item, Reply
@@ -197,66 +198,24 @@ def claim(
 
     Only ``pending`` is claimed: a reply in ``sending`` may already be on Facebook.
     """
-    result = session.execute(
-        update(Reply)
-        .where(
-            Reply.id == reply_id,
-            Reply.status == "pending",
-            or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now),
-        )
-        .values(status="sending", claimed_by=owner, claimed_until=now + lease, updated_at=now)
-    )
-    if getattr(result, "rowcount", 0) != 1:
-        return None
-    return session.get(Reply, reply_id)
+    due_now = or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now)
+    return claims.claim(session, Reply, reply_id, owner, now, lease, due_now)
 
 
 def expire_stale(session: Session, now: datetime, reason: str) -> list[Reply]:
     """Replies whose sender's claim expired while ``sending`` become ``unknown`` (audited).
 
     The sender may have died after Facebook accepted the reply and before it wrote that down,
-    so sending again could post the answer twice. ``claimed_by`` stays: should that sender
-    still come back with Facebook's answer, it may record it (``record_*``).
+    so sending again could post the answer twice.
     """
-    stale = or_(Reply.claimed_until.is_(None), Reply.claimed_until < now)
-    ids = session.scalars(select(Reply.id).where(Reply.status == "sending", stale)).all()
-    expired = []
-    for reply_id in ids:
-        result = session.execute(
-            update(Reply)
-            .where(Reply.id == reply_id, Reply.status == "sending", stale)
-            .values(status="unknown", error=reason, attempts=Reply.attempts + 1, updated_at=now)
-        )
-        reply = session.get(Reply, reply_id) if getattr(result, "rowcount", 0) == 1 else None
-        if reply is not None:
-            session.refresh(reply)
-            _audit_unknown(session, reply, reason, now)
-            expired.append(reply)
+    expired = claims.expire_stale(session, Reply, now, reason)
+    for reply in expired:
+        _audit_unknown(session, reply, reason, now)
     return expired
 
 
 def _still_ours(session: Session, reply_id: int, owner: str, now: datetime) -> Reply | None:
-    """End our claim (conditional UPDATE); None when it is no longer ours to record.
-
-    ``unknown`` with our name is still ours: the claim expired while we waited for Facebook,
-    and its answer is better than not knowing. Once an officer resent the reply, or another
-    daemon claimed it, the row is theirs and our answer only goes to the log.
-    """
-    result = session.execute(
-        update(Reply)
-        .where(
-            Reply.id == reply_id,
-            Reply.claimed_by == owner,
-            Reply.status.in_(("sending", "unknown")),
-        )
-        .values(claimed_by=None, claimed_until=None, updated_at=now)
-    )
-    if getattr(result, "rowcount", 0) != 1:
-        return None
-    reply = session.get(Reply, reply_id)
-    if reply is not None:
-        session.refresh(reply)
-    return reply
+    return claims.still_ours(session, Reply, reply_id, owner, now)
 
 
 def record_sent(
