@@ -89,6 +89,8 @@ _NUMBER = re.compile(
 _DIGIT = re.compile(r"\d")
 _NUMBER_WORD = re.compile(r"\d+(?:k|tr|triệu|đ|vnđ|vnd|h|p|km|kg|m|ha)?")
 _TOKEN = re.compile(r"[\w\u0300-\u036f]+|\S")
+# Abbreviations whose letter runs are real: "CCCD" (căn cước công dân) is not an elongated "cd".
+_KEEP_RUNS: Final = frozenset({"cccd"})
 _LAUGH = re.compile(r"k{2,}|(?:h[aeiư]){2,}h?")
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 
@@ -148,6 +150,8 @@ def normalize_token(token: str) -> str:
     """Per-token steps: squeeze letter runs, old-style tone mark, teencode (may give 2 words)."""
     if _LAUGH.fullmatch(token):
         return LAUGH_MARK  # before squeezing: "kkkk" is laughter, "k" would be "không"
+    if token in _KEEP_RUNS:
+        return token
     squeezed = squeeze_letters(token)
     if squeezed != token:
         if _LAUGH.fullmatch(squeezed):

@@ -60,6 +60,12 @@ def test_letter_runs_of_three_or_more_are_squeezed() -> None:
     assert squeeze_letters("quáaaa") == "quá"
     assert squeeze_letters("đẹppppp") == "đẹp"
     assert squeeze_letters("xoong") == "xoong"  # a real double letter stays
+
+
+def test_the_citizen_id_card_abbreviation_is_not_squeezed() -> None:
+    # "CCCD" (căn cước công dân) is asked about daily; squeezed it became "cd".
+    assert normalize("làm CCCD ở đâu").split() == ["làm", "cccd", "ở", "đâu"]
+    assert normalize("cccd gắn chip") == normalize("CCCD gắn chip")
     assert normalize("ngập quáaaa!!!!") == "ngập quá ! ! ! !"
 
 
