@@ -1,5 +1,8 @@
 """Item export (``pakn export``): one flat record per item, streamed.
 
+``id`` is the item number officers see as ``#id``; every time is given in UTC (``…Z``) and in
+Vietnam's time (``…_local``, ``+07:00``).
+
 Nobody is entitled to a denouncer's identity in a file (storage.visibility): a shielded row
 loses its author, its ids that open it on Facebook (external_id, permalink), its attachments,
 and the identity written in its text. Text cells are made safe for spreadsheets unless the
@@ -18,8 +21,10 @@ from sqlalchemy.orm import Session
 from storage.masking import MASKED_AUTHOR, spreadsheet_text
 from storage.tables import Item
 from storage.visibility import Shield, every_shield, reveal
+from storage.workdays import VIETNAM_TZ
 
 FIELDS = (
+    "id",
     "source",
     "external_id",
     "page_id",
@@ -46,12 +51,21 @@ FIELDS = (
     "status",
     "department",
     "due_at",
+    "created_time_local",
+    "first_seen_at_local",
+    "due_at_local",
 )
+_TIMES = ("created_time", "first_seen_at", "due_at")
 _HIDDEN_WHEN_SHIELDED = ("external_id", "attachments")
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+def _local(value: datetime | None) -> str | None:
+    """The same moment in Vietnam's time (``2026-12-04T09:30:00+07:00``), as officers read it."""
+    return value.astimezone(VIETNAM_TZ).isoformat() if value else None
 
 
 def export_rows(
@@ -70,8 +84,9 @@ def export_rows(
 
 
 def _row(item: Item, shield: Shield) -> dict[str, Any]:
-    row: dict[str, Any] = {name: getattr(item, name) for name in FIELDS}
-    for key in ("created_time", "first_seen_at", "due_at"):
+    row: dict[str, Any] = {name: getattr(item, name) for name in FIELDS if hasattr(item, name)}
+    for key in _TIMES:
+        row[f"{key}_local"] = _local(row[key])
         row[key] = _iso(row[key])
     shown = reveal(item, shield.guard(item), None, MASKED_AUTHOR)
     row |= {

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -258,3 +259,23 @@ def test_a_call_for_an_unknown_unit_names_the_known_ones(config: Path) -> None:
     result = pakn(config, "call", "add", "--unit", "khong-co", "--text", "alo")
     assert result.exit_code != 0
     assert "ai-quoc" in result.output
+
+
+def test_export_rows_carry_the_item_number_and_vietnam_time_beside_utc(
+    config: Path, tmp_path: Path
+) -> None:
+    pakn(config, "run", "--once")
+    rows = [json.loads(line) for line in pakn(config, "export").output.splitlines()]
+    assert sorted(r["id"] for r in rows) == sorted({r["id"] for r in rows})
+    assert all(isinstance(r["id"], int) for r in rows)
+    for row in rows:
+        for key in ("created_time", "first_seen_at", "due_at"):
+            if row[key] is None:
+                assert row[f"{key}_local"] is None
+                continue
+            local = datetime.fromisoformat(row[f"{key}_local"])
+            assert local.utcoffset() == timedelta(hours=7)
+            assert local == datetime.fromisoformat(row[key].replace("Z", "+00:00"))
+    header = pakn(config, "export", "--format", "csv").output.splitlines()[0].split(",")
+    assert header[0] == "id"
+    assert "due_at_local" in header
