@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from storage.audit import record as audit
 from storage.departments import link_items
+from storage.page_answers import answer_from_page
 from storage.records import Classify, ItemRecord, Prediction, suspected_to_cao, urgency_of
 from storage.search_text import search_text
 from storage.tables import Item, ItemVersion
@@ -112,6 +113,9 @@ def _ingest_chunk(
     if fresh:
         result.inserted = _insert(session, fresh, now, policy)
     link_items(session, [*result.inserted, *result.edited], policy.routing, now)
+    if result.inserted:
+        # A page reply made on Facebook itself answers the citizen item it replies to.
+        answer_from_page(session, result.inserted, now)
     return result
 
 
