@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template
 from werkzeug.wrappers import Response as BaseResponse
 
-from review.context import db, now, services, t, viewer
+from review.context import audit_apart, db, now, services, t, viewer
+from review.documents import DOCX_MIMETYPE, slip_docx
 from review.forms import PublishForm, TransferForm
 from review.item_views import back, form_errors, load_item
 from storage.publication import (
@@ -22,7 +23,7 @@ from storage.publication import (
 )
 from storage.tables import Transfer
 from storage.tracking import code_of, issue, shown
-from storage.transfers import LEGAL_BASIS, TransferRefusedError, slip, transfer
+from storage.transfers import LEGAL_BASIS, Slip, TransferRefusedError, slip, transfer
 from storage.users import display_names
 
 bp = Blueprint("follow_up", __name__, url_prefix="/items")
@@ -91,16 +92,34 @@ def transfer_item(item_id: int) -> BaseResponse:
     return back(item)
 
 
-@bp.route("/<int:item_id>/transfers/<int:transfer_id>/slip")
-def transfer_slip(item_id: int, transfer_id: int) -> str:
+def _slip(item_id: int, transfer_id: int) -> Slip:
+    """The slip, for those who may open the item (load_item: a denunciation only for its
+    leaders and assigned officer, storage.visibility)."""
     item = load_item(item_id)
     found = db().get(Transfer, transfer_id)
     if found is None or found.item_id != item.id:
         abort(404)
     officer = display_names(db(), [found.transferred_by]).get(found.transferred_by or 0)
+    return slip(db(), found, officer)
+
+
+@bp.route("/<int:item_id>/transfers/<int:transfer_id>/slip")
+def transfer_slip(item_id: int, transfer_id: int) -> str:
+    found = _slip(item_id, transfer_id)
     return render_template(
         "follow_up/slip.html",
-        slip=slip(db(), found, officer),
-        code=code_of(db(), item.id),
+        slip=found,
+        code=code_of(db(), item_id),
         legal_basis=LEGAL_BASIS,
     )
+
+
+@bp.route("/<int:item_id>/transfers/<int:transfer_id>/slip.docx")
+def transfer_slip_docx(item_id: int, transfer_id: int) -> BaseResponse:
+    """The slip as a Word file; every download is audited (it carries a citizen's text)."""
+    found = _slip(item_id, transfer_id)
+    content = slip_docx(found, code_of(db(), item_id), LEGAL_BASIS)
+    audit_apart("slip_download", item_id, {"transfer_id": transfer_id, "format": "docx"})
+    name = f"phieu-chuyen-{transfer_id}.docx"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return BaseResponse(content, mimetype=DOCX_MIMETYPE, headers=headers)

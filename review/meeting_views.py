@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from classifier.labels import category_name, field_name
 from classifier.topics import TopicText, group
 from review.context import audit_apart, db, now
+from review.documents import DOCX_MIMETYPE, Meeting, meeting_docx
 from review.report_texts import tx
 from review.reports_views import chosen_period, period_args, picker, scope, unit_choices
 from storage.alert_state import unit_names
@@ -46,6 +47,10 @@ class MeetingGroup:
         counts = Counter(category_name(i.category) if i.category else "Chưa phân loại"
                          for i in self.items)  # fmt: skip
         return ", ".join(f"{n} {name.lower()}" for name, n in counts.most_common())
+
+    @property
+    def size(self) -> int:
+        return len(self.items)
 
     @property
     def overdue(self) -> int:
@@ -131,3 +136,29 @@ def printable() -> BaseResponse:
         name = f"tong-hop-giao-ban-{period.slug}.html"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return BaseResponse(page, mimetype="text/html", headers=headers)
+
+
+@bp.get("/docx")
+def docx() -> BaseResponse:
+    """The summary as a Word file (review/documents.py), audited like the printable one."""
+    unit, within = scope()
+    try:
+        period = chosen_period()
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".show"))
+    choices = unit_choices(within)
+    if unit is None and len(choices) == 1:  # an officer of one unit: the title names it
+        unit = choices[0][0]
+    meeting = Meeting(
+        scope_name=dict(choices).get(unit or "", tx("all_units")),
+        period=period,
+        generated_at=now(),
+        groups=groups_of(period, {unit} if unit else within),
+        states=STATE_NAMES,
+    )
+    detail = {"period": f"{period.first}..{period.last}", "format": "docx"}
+    audit_apart("meeting_download", None, detail)
+    name = f"tong-hop-giao-ban-{period.slug}.docx"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return BaseResponse(meeting_docx(meeting), mimetype=DOCX_MIMETYPE, headers=headers)

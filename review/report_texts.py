@@ -135,6 +135,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "mt_no_proposal": ("Chưa có đề xuất.", "No proposal yet."),
     "mt_print": ("Bản in / tải về", "Printable / download"),
     "mt_download": ("Tải tệp (HTML để in)", "Download (HTML to print)"),
+    "mt_docx": ("Tải tệp Word", "Download (Word)"),
     "mt_empty": ("Không có mục nào trong kỳ.", "No items in this period."),
     # directions
     "dr_title": ("Đề xuất và ý kiến chỉ đạo", "Proposals and directions"),
