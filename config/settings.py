@@ -110,6 +110,10 @@ class WebhookSettings:
     host: str = "127.0.0.1"
     port: int = 8090
     max_body_bytes: int = 512 * 1024
+    # While a page's webhooks are healthy (an event within the last 30 minutes), reconciliation
+    # checks its objects this many times less often; 1 keeps the normal intervals. Polling never
+    # stops: the first feed page is read every cycle and silence restores the intervals at once.
+    reconcile_slowdown: int = 4
 
 
 @dataclass(frozen=True)
@@ -383,6 +387,11 @@ def _validate(s: Settings) -> None:
 
 
 def _validate_webhooks(s: Settings) -> None:
+    if s.webhooks.reconcile_slowdown < 1:
+        raise ConfigError(
+            "webhooks.reconcile_slowdown: phải là số nguyên từ 1 trở lên (1 = kiểm tra lại với "
+            "chu kỳ bình thường dù webhook đang hoạt động)."
+        )
     if not s.webhooks.enabled:
         return
     if not s.webhooks.verify_token:

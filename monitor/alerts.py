@@ -39,7 +39,7 @@ SEND_EVERY_SECONDS = 15
 URGENT_LOOKBACK = timedelta(hours=48)
 REPLY_FAILED_LOOKBACK = timedelta(hours=24)
 # Webhooks silent this long while polling stores new items of the page: tell the admins once.
-WEBHOOK_SILENCE = timedelta(minutes=30)
+WEBHOOK_SILENCE = webhook_state.SILENCE
 
 CalendarSource = Callable[[Session], WorkingCalendar]
 

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from config.settings import PageSettings
 from monitor.discovery import Discovery, FirstPage, discovery_request
 from monitor.pollers import CommentWalker, ObjectRead
-from monitor.reconcile import Answer, Reconciler, Tiers, needs_read
+from monitor.reconcile import Answer, Reconciler, Tiers, needs_read, webhook_slowdown
 from monitor.threads import PollContext, PollCounts
 from storage import poll_state as state
 from storage.records import WatchedObject
@@ -46,7 +46,7 @@ class FeedPoll:
     ) -> None:
         self.ctx, self.page, self.cycle_start = ctx, page, cycle_start
         self.level = ctx.governor.level(page.id, "pages")
-        self.tiers = Tiers(ctx.poll)
+        self.tiers = Tiers(ctx.poll, webhook_slowdown(ctx, page.id), ctx.cycle)
         self.walker = CommentWalker(ctx, page, unit_id, counts)
         self.reconciler = Reconciler(ctx, page, self.tiers, counts)
         self.discovery = Discovery(

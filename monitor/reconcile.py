@@ -10,6 +10,10 @@ moves. Album photos younger than ``poll.hot_days`` go with the warm tier (the fi
 cannot show their comments, and they draw few). A read that would carry fewer than 50 ids
 takes along the checks due within a sixth of their own interval, so the requests stay full.
 
+While the page's webhooks are healthy, ``webhooks.reconcile_slowdown`` stretches these
+intervals (``Tiers``, ``webhook_slowdown``); the first feed page is still read every cycle, and a
+webhook's "check now" makes its object due at once either way.
+
 Meta may fail a whole multi-id read for one id that is gone (code 100) or leave that id out:
 either way the read is split until the culprit is alone, and that object is noted missing (gone
 after two answers in a row) or backed off with its error, alone.
@@ -30,6 +34,7 @@ from monitor.normalize import PayloadError, comment_count, parse_time
 from monitor.pollers import BACKOFF_FIRST, DELETE_CONFIRMATIONS, backoff, unit_stopper
 from monitor.threads import PollContext, PollCounts
 from storage import poll_state as state
+from storage import webhooks
 from storage.records import WatchedObject
 
 log = logging.getLogger("pakn.monitor")
@@ -44,19 +49,30 @@ Answer = GraphResponse | GraphError | None
 
 
 class Tiers:
-    """When an object of a given age is checked again."""
+    """When an object of a given age is checked again.
 
-    def __init__(self, poll: PollSettings) -> None:
+    ``slowdown`` (``webhooks.reconcile_slowdown``, used only while the page's webhooks are
+    healthy: see ``webhook_slowdown``) multiplies the warm and cold intervals, and turns "every
+    cycle" into every ``slowdown`` cycles (``cycle`` long each), never longer than the normal
+    warm interval. 1 is the normal schedule.
+    """
+
+    def __init__(
+        self, poll: PollSettings, slowdown: int = 1, cycle: timedelta = timedelta(0)
+    ) -> None:
         self.poll = poll
-        self.warm = timedelta(minutes=poll.warm_check_minutes)
-        self.cold = timedelta(minutes=poll.cold_check_minutes)
+        self.slowdown = max(1, slowdown)
+        normal_warm = timedelta(minutes=poll.warm_check_minutes)
+        self.warm = normal_warm * self.slowdown
+        self.cold = timedelta(minutes=poll.cold_check_minutes) * self.slowdown
+        self.hot = min(cycle * self.slowdown, normal_warm) if self.slowdown > 1 else timedelta(0)
 
     def interval(self, kind: str, created: datetime, now: datetime) -> timedelta:
         age = now - created
         if age <= timedelta(days=self.poll.hot_days):
             # Album photos draw few comments and the first feed page cannot show them: a
             # young photo is checked with the warm tier, not at every cycle.
-            return self.warm if kind == "photo" else timedelta(0)
+            return self.warm if kind == "photo" else self.hot
         if age <= timedelta(days=self.poll.warm_days):
             return self.warm
         return self.cold
@@ -71,6 +87,30 @@ class Tiers:
             return now + interval * _spread(object_id)
         # Up to a tenth early: objects checked together (after an outage) drift apart again.
         return now + interval * (1 - _spread(f"{object_id}@{now.isoformat()}") / 10)
+
+
+def webhook_slowdown(ctx: PollContext, page_id: str) -> int:
+    """The factor this cycle's checks of the page are slowed by: ``ctx.webhook_slowdown`` while
+    the page's webhooks are healthy (an event within ``storage.webhooks.SILENCE`` and no open
+    silence), else 1. A page that is not healthy gets its normal intervals back at once: checks
+    scheduled further away than one normal interval from now are brought forward to it."""
+    if ctx.webhook_slowdown <= 1:
+        return 1
+    now = ctx.clock()
+    with ctx.sessions.begin() as session:
+        if webhooks.healthy(session, page_id, now):
+            return ctx.webhook_slowdown
+        normal = Tiers(ctx.poll)
+        state.cap_next_checks(
+            session,
+            page_id,
+            hot_since=now - timedelta(days=ctx.poll.hot_days),
+            young_since=now - timedelta(days=ctx.poll.warm_days),
+            hot_by=now + normal.hot,
+            young_by=now + normal.warm,
+            old_by=now + normal.cold,
+        )
+    return 1
 
 
 def _spread(key: str) -> float:

@@ -17,7 +17,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -59,6 +59,10 @@ class PollContext:
     closed_folders: set[tuple[str, str]] = field(default_factory=set)
     # Pages whose token may not list reels (video_reels refused): their feed is read alone.
     reels_refused: set[str] = field(default_factory=set)
+    # ``webhooks.reconcile_slowdown`` when webhooks are on (else 1), and the poll cycle's
+    # length: while a page's webhooks are healthy its checks are that many times rarer.
+    webhook_slowdown: int = 1
+    cycle: timedelta = timedelta(seconds=60)
 
 
 @dataclass

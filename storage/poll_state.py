@@ -326,6 +326,37 @@ def due_objects(
     return [_watched(p) for p in due]
 
 
+def cap_next_checks(
+    session: Session,
+    page_id: str,
+    *,
+    hot_since: datetime,
+    young_since: datetime,
+    hot_by: datetime,
+    young_by: datetime,
+    old_by: datetime,
+) -> int:
+    """Bring forward checks scheduled later than their tier's normal interval allows (set while
+    the page's webhooks were healthy): posts and reels created since ``hot_since`` to
+    ``hot_by``, other objects created since ``young_since`` to ``young_by``, older ones to
+    ``old_by``. Objects backing off after failures keep their retry time. Returns how many."""
+    hot = and_(Post.created_time >= hot_since, Post.kind != "photo")
+    tiers = (
+        (hot, hot_by),
+        (and_(Post.created_time >= young_since, ~hot), young_by),
+        (Post.created_time < young_since, old_by),
+    )
+    moved = 0
+    for tier, cap in tiers:
+        result = session.execute(
+            update(Post)
+            .where(Post.page_id == page_id, Post.failures == 0, Post.next_check_at > cap, tier)
+            .values(next_check_at=cap)
+        )
+        moved += int(getattr(result, "rowcount", 0) or 0)
+    return moved
+
+
 def dirty_objects(
     session: Session, page_id: str, *, watched_since: datetime, now: datetime, limit: int
 ) -> list[WatchedObject]:

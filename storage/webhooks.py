@@ -19,6 +19,10 @@ from sqlalchemy.orm import Session
 from storage.tables import Item, WebhookDelivery, WebhookPageState
 
 FINAL_STATES = ("consumed", "ignored", "set_aside")
+# A page whose last webhook event is older than this is silent: polling alone is trusted for
+# it again (reconciliation at its normal intervals), and the admins are told once when polling
+# still finds its new items meanwhile.
+SILENCE = timedelta(minutes=30)
 
 
 def record_delivery(session: Session, body: bytes, received_at: datetime) -> int:
@@ -106,6 +110,17 @@ class WebhookHealth:
 def page_states(session: Session) -> dict[str, WebhookHealth]:
     rows = session.scalars(select(WebhookPageState)).all()
     return {r.page_id: WebhookHealth(r.page_id, r.last_event_at, r.events_total) for r in rows}
+
+
+def healthy(session: Session, page_id: str, now: datetime, within: timedelta = SILENCE) -> bool:
+    """The page's webhooks work: an event arrived within ``within`` and no silence is open."""
+    state = session.get(WebhookPageState, page_id)
+    return (
+        state is not None
+        and state.last_event_at is not None
+        and state.last_event_at >= now - within
+        and state.silent_alerted_at is None
+    )
 
 
 def backlog(session: Session) -> int:
