@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from types import FrameType
+from typing import cast
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import PageSettings, Settings
 from monitor.errors import GraphError, redact
-from monitor.governor import Governor, Pacer, UsageType
+from monitor.governor import (
+    APP,
+    Governor,
+    Pacer,
+    Pause,
+    PauseKind,
+    UsageType,
+    throttle_scope,
+)
 from monitor.graph import BatchOp, GraphClient
 from monitor.inbox import InboxPoll
 from monitor.page_poll import FeedPoll, FirstPage, discovery_request
@@ -29,6 +38,7 @@ from monitor.pollers import conversations_request
 from monitor.reconcile import Answer, Reconciler
 from monitor.threads import PollContext, PollCounts, StopRequested
 from storage import poll_state as state
+from storage import rate_pauses
 from storage.ingest import IngestPolicy
 
 log = logging.getLogger("pakn.monitor")
@@ -70,10 +80,18 @@ class _PagePoll:
     paused: list[UsageType] = field(default_factory=list)
     stopped: bool = False
     last_success: datetime | None = None
+    # Whether Meta's throttle now pauses a unit's type, and where a throttle is reported the
+    # moment it happens, so the rest of the cycle already holds the pause.
+    is_paused: Callable[[UsageType], bool] = lambda _kind: False
+    on_throttle: Callable[[UsageType, GraphError], None] = lambda _kind, _err: None
 
     def unit(self, name: str, step: Callable[[], object]) -> None:
         """Run one step of a unit; a failure ends that unit for this cycle, nothing else."""
         if self.stopped:
+            return
+        kind: UsageType = "messenger" if name == "inbox" else "pages"
+        if self.is_paused(kind):
+            self._pause(name, kind)
             return
         try:
             made = step()
@@ -81,6 +99,8 @@ class _PagePoll:
             self.stopped = True
             raise
         except GraphError as err:
+            if err.kind == "throttled":
+                self.on_throttle(kind, err)
             self._drop(name, err.reason_vi(), err)
             return
         except Exception as exc:
@@ -91,6 +111,15 @@ class _PagePoll:
             self.feed = made
         elif isinstance(made, InboxPoll):
             self.inbox = made
+
+    def _pause(self, name: str, kind: UsageType) -> None:
+        """Another unit's throttle paused this one during the cycle: stop it, quietly."""
+        if kind not in self.paused:
+            self.paused.append(kind)
+        if name == "feed":
+            self.feed = None
+        else:
+            self.inbox = None
 
     def _drop(self, name: str, reason: str, err: GraphError | None) -> None:
         self.errors.append((name, reason, err))
@@ -139,10 +168,6 @@ class Daemon:
             batch=settings.graph.batch,
             heartbeat=self._renew,
             pace=Pacer(settings.poll.messenger_calls_per_second, self.stop.wait),
-            webhook_slowdown=settings.webhooks.reconcile_slowdown
-            if settings.webhooks.enabled
-            else 1,
-            cycle=timedelta(seconds=settings.poll_interval_seconds),
         )
         self._renewed: dict[str, datetime] = {}
         self._inbox_polled: dict[str, datetime] = {}
@@ -178,6 +203,7 @@ class Daemon:
         results: list[PageResult] = []
         polls: list[_PagePoll] = []
         self._inbox_now = set(inbox_now)
+        self._share_pauses()
         for page in self.settings.pages:
             if only is not None and page.id not in only:
                 continue
@@ -197,6 +223,7 @@ class Daemon:
         try:
             self._run(polls)
         finally:
+            self._share_pauses()
             for poll in polls:
                 self._release(poll.page)
         results += [self._result(poll) for poll in polls]
@@ -209,6 +236,8 @@ class Daemon:
 
     def _page_poll(self, page: PageSettings, cycle_start: datetime) -> _PagePoll:
         poll = _PagePoll(page)
+        poll.is_paused = lambda kind: self.governor.pause_for(page.id, kind) is not None
+        poll.on_throttle = partial(self._throttled, page.id)
         with self.sessions.begin() as session:
             row = state.page_row(session, page.id)
             unit_id = row.unit_id if row is not None else ""
@@ -312,6 +341,9 @@ class Daemon:
                 answers = self.client.batch(ops[chunk], ops[start].token)
             except GraphError as err:
                 log.warning("gọi gộp thất bại (%s); từng trang sẽ tự gọi", err.short())
+                if err.kind == "throttled" and throttle_scope("", "pages", err) == APP:
+                    self.governor.throttled("", err.retry_after_seconds, "pages", err)
+                    return  # the whole app waits: no page may call, batched or not
                 continue
             yield chunk, list(answers)
 
@@ -340,9 +372,44 @@ class Daemon:
         return self._failed(poll, failures)
 
     def _paused_reason(self, page_id: str, kind: UsageType) -> str:
-        until = self.governor.usage(page_id, kind).paused_until
-        when = until.astimezone(VN).strftime("%H:%M %d/%m") if until else "khi mức dùng giảm"
-        return f"Facebook đang giới hạn số lần gọi; tiếp tục lúc {when}"
+        found = self.governor.pause_for(page_id, kind)
+        if found is None:
+            return "Facebook đang giới hạn số lần gọi; tiếp tục khi mức dùng giảm"
+        (_, scope), pause = found
+        when = pause.until.astimezone(VN).strftime("%H:%M %d/%m")
+        return f"{rate_pauses.SCOPE_VI[scope]}; tiếp tục lúc {when}"
+
+    def _throttled(self, page_id: str, kind: UsageType, err: GraphError) -> None:
+        """Meta throttled a call: pause what it names, from now (its response time)."""
+        until = self.governor.throttled(page_id, err.retry_after_seconds, kind, err)
+        log.warning(
+            "trang %s: Facebook giới hạn (%s), tạm dừng đến %s", page_id, err.short(), until
+        )
+
+    def _share_pauses(self) -> None:
+        """Write the pauses this daemon set and take the ones other daemons set: an app-level
+        pause stops every daemon's reads, a stated time ends it for all of them at once."""
+        changes = self.governor.take_changes()
+        with self.sessions.begin() as session:
+            for (page_id, kind), pause in changes.items():
+                rate_pauses.save_pause(
+                    session,
+                    rate_pauses.PauseRecord(
+                        page_id,
+                        kind,
+                        pause.until,
+                        pause.stated,
+                        pause.backoff_seconds,
+                        pause.reason[:80],
+                        pause.set_at,
+                    ),
+                )
+            stored = rate_pauses.pauses(session)
+        for r in stored:
+            scope = (r.page_id, cast(PauseKind, r.kind))
+            self.governor.adopt(
+                scope, Pause(r.until, r.stated, r.backoff_seconds, r.set_at, r.reason)
+            )
 
     def _failed(
         self, poll: _PagePoll, failures: list[tuple[str, str, GraphError | None]]
@@ -355,14 +422,13 @@ class Daemon:
             return PageResult(page.id, page.name, False, reason, poll.counts)
         token_fp = None
         throttled_until = None
-        for unit, err in errors:
+        for _unit, err in errors:
             if err.kind == "token":
                 token_fp = token_fingerprint(page.access_token.reveal())
             elif err.kind == "throttled":
-                scope: UsageType = "messenger" if unit == "inbox" else "pages"
-                until = self.governor.throttled(page.id, err.retry_after_seconds, scope)
-                if scope == "pages":
-                    throttled_until = until
+                # Registered when it happened (_throttled); the row keeps the feed's end.
+                found = self.governor.pause_for(page.id, "pages")
+                throttled_until = found[1].until if found is not None else throttled_until
         kind = "token" if token_fp else errors[0][1].kind
         self._record_failure(page, kind, reason, token_fp=token_fp, throttled_until=throttled_until)
         log.warning("trang %s (%s): %s", page.id, page.name, reason)

@@ -21,6 +21,7 @@ class GraphError(Exception):
         status: int = 400,
         transient: bool | None = None,
         regain_minutes: int | None = None,
+        usage_header: bool = True,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -31,6 +32,8 @@ class GraphError(Exception):
         self.transient = transient
         # Throttle errors set this so the usage header can show when access returns.
         self.regain_minutes = regain_minutes
+        # False for a page-level limit that comes without a usage header (#32).
+        self.usage_header = usage_header
 
     def envelope(self) -> dict[str, Any]:
         error: dict[str, Any] = {"message": self.message, "type": self.kind, "code": self.code}
@@ -126,8 +129,16 @@ def conversations_throttled(minutes: int) -> GraphError:
     )
 
 
-def app_throttled() -> GraphError:
+def app_throttled(code: int = 4) -> GraphError:
+    """The app's platform limit (#4), or the user-level one (#17): Meta's error reference."""
+    if code == 17:
+        return GraphError("(#17) User request limit reached", 17, transient=True)
     return GraphError("(#4) Application request limit reached", 4, transient=True)
+
+
+def page_limit_reached() -> GraphError:
+    """(#32), Meta's sample body in the rate-limiting guide; it names no usage type."""
+    return GraphError("(#32) Page request limit reached", 32, usage_header=False)
 
 
 def transient_failure() -> GraphError:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
+
+# What a timed throttle covers (Meta's rate-limiting guide; graph-api.md §4.2 and §5):
+# "app": every call of the app answers (#4) with X-App-Usage at 100 %; "page": every call of
+# the page answers (#32) "Page request limit reached", with no usage header; "pages" or
+# "messenger": that page's calls of that type answer 80001 or 80006 with the minutes left in
+# X-Business-Use-Case-Usage ``estimated_time_to_regain_access``.
+THROTTLE_KINDS = ("app", "page", "pages", "messenger")
 
 _RATES = (
     "http_500_rate",
@@ -30,6 +38,8 @@ class Faults:
     throttle_pages: set[str]
     throttle_messenger: set[str]
     app_throttle: bool
+    # Timed throttles, ended by the world's clock: (page id or "" for the app, kind) -> end.
+    throttles: dict[tuple[str, str], datetime]
 
     def __init__(self, seed: int = 0, **switches: Any) -> None:
         self._lock = threading.Lock()
@@ -45,6 +55,28 @@ class Faults:
         # Pages whose Messenger calls answer 80006 while their Pages calls keep working.
         self.throttle_messenger = set()
         self.app_throttle = False
+        self.throttles = {}
+
+    def throttle(self, kind: str, until: datetime, page_id: str = "") -> None:
+        """Throttle ``kind`` (one of THROTTLE_KINDS) until the world's clock reaches ``until``:
+        `throttle("messenger", now + timedelta(minutes=7), page_id="123")`."""
+        if kind not in THROTTLE_KINDS:
+            raise ValueError(f"unknown throttle kind {kind!r}; expected one of {THROTTLE_KINDS}")
+        if (kind == "app") != (page_id == ""):
+            raise ValueError("an app throttle names no page; every other kind names one")
+        with self._lock:
+            self.throttles[(page_id, kind)] = until
+
+    def throttled_until(
+        self, page_id: str | None, kind: str, now: datetime
+    ) -> tuple[str, datetime] | None:
+        """The running timed throttle that stops this call: (its kind, its end), app first."""
+        with self._lock:
+            for key in (("", "app"), (page_id or "", "page"), (page_id or "", kind)):
+                until = self.throttles.get(key)
+                if until is not None and until > now and (key[1] == "app" or page_id):
+                    return key[1], until
+        return None
 
     def set(self, **switches: Any) -> None:
         """Change some switches, e.g. `set(http_500_rate=0.2, throttle_pages={"123"})`."""
@@ -64,6 +96,7 @@ class Faults:
                 throttle_pages=sorted(self.throttle_pages),
                 throttle_messenger=sorted(self.throttle_messenger),
                 app_throttle=self.app_throttle,
+                throttles={f"{p}:{k}": u.isoformat() for (p, k), u in self.throttles.items()},
             )
             return state
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from simulator.errors import (
     app_throttled,
     conversations_throttled,
     missing_object,
+    page_limit_reached,
     page_throttled,
     permission_denied,
     proof_invalid,
@@ -70,6 +72,15 @@ def usage_kind(path: str, params: dict[str, str] | None = None) -> str:
     return "messenger" if messenger or (parts and parts[0][:2] in ("t_", "m_")) else "pages"
 
 
+def _timed_throttle(scope: str, kind: str, until: datetime, now: datetime) -> GraphError:
+    """The error a timed throttle answers with; a BUC one states the whole minutes left."""
+    if scope == "app":
+        return app_throttled()
+    if scope == "page":
+        return page_limit_reached()
+    return page_throttled(kind, max(1, math.ceil((until - now).total_seconds() / 60)))
+
+
 def record_page(world: World, record: GraphRecord) -> str:
     if isinstance(record, MessageRecord):
         return world.conversations[record.conversation_id].page_id
@@ -104,6 +115,7 @@ class GraphRouter:
             except GraphError as error:
                 status, body, regain = error.status, error.envelope(), error.regain_minutes
                 headers["WWW-Authenticate"] = error.www_authenticate()
+                page_id = page_id if error.usage_header else None
             headers.update(self.usage_headers(page_id, kind, now, regain))
         return GraphResponse(status, body, headers)
 
@@ -132,6 +144,9 @@ class GraphRouter:
     def _admit(self, page_id: str, kind: str, now: datetime, method: str) -> None:
         if self.faults.app_throttle:
             raise app_throttled()
+        timed = self.faults.throttled_until(page_id, kind, now)
+        if timed is not None:
+            raise _timed_throttle(timed[0], kind, timed[1], now)
         if self.faults.page_throttled(page_id, kind):
             raise page_throttled(kind, 5)
         meter = self.world.meter
@@ -151,7 +166,8 @@ class GraphRouter:
         self, page_id: str | None, kind: str, now: datetime, regain: int | None = None
     ) -> dict[str, str]:
         app = self.world.meter.app_usage(now)
-        app_pct = 100 if self.faults.app_throttle else app.call_count
+        limited = self.faults.app_throttle or self.faults.throttled_until(None, kind, now)
+        app_pct = 100 if limited else app.call_count
         headers = {
             "X-App-Usage": json.dumps(
                 {"call_count": app_pct, "total_cputime": app.total_cputime, "total_time": app_pct}

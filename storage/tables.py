@@ -468,6 +468,22 @@ class WebhookPageState(Base):
     silent_alerted_at: Mapped[datetime | None]
 
 
+class RatePause(Base):
+    """A pause Meta imposed (a throttle), scoped to what it throttled: the app (``page_id``
+    empty, ``kind`` "app"), a page ("page") or one usage type of a page ("pages", "messenger").
+    Shared here so every daemon holds it and ends it at the same time."""
+
+    __tablename__ = "rate_pauses"
+    page_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    until: Mapped[datetime]
+    # True when Meta stated the time (estimated_time_to_regain_access); else a computed backoff.
+    stated: Mapped[bool] = mapped_column(Boolean, default=False)
+    backoff_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    reason: Mapped[str] = mapped_column(String(80), default="")
+    set_at: Mapped[datetime]
+
+
 class Department(Base):
     """A department of a unit (phòng ban), from the list its admins keep (storage/departments)."""
 
