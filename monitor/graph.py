@@ -36,6 +36,7 @@ from monitor.errors import ErrorKind, GraphError, classify_error, header, redact
 log = logging.getLogger("pakn.monitor")
 
 UsageHook = Callable[[Mapping[str, str]], None]
+FileUpload = tuple[str, bytes, str]  # file name, content, content type
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,11 @@ class GraphClient:
         *,
         data: Mapping[str, Any] | None = None,
         json_body: Mapping[str, Any] | None = None,
+        files: Mapping[str, FileUpload] | None = None,
     ) -> GraphResponse:
         """A write (reply, message). Never retried once it may have reached Meta: an error that
-        came after the request may have been sent raises a GraphError with ``maybe_sent``."""
+        came after the request may have been sent raises a GraphError with ``maybe_sent``.
+        With ``files`` (field -> (name, bytes, type)) the body is multipart/form-data."""
         url = f"{self.base}/{self.settings.version}/{path.lstrip('/')}"
         return self._request(
             "POST",
@@ -110,6 +113,7 @@ class GraphClient:
             token,
             data=dict(data or {}),
             json_body=json_body,
+            files=files,
             calls=1,
             idempotent=False,
         )
@@ -210,6 +214,7 @@ class GraphClient:
         params: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
         json_body: Mapping[str, Any] | None = None,
+        files: Mapping[str, FileUpload] | None = None,
         calls: int,
         idempotent: bool = True,
     ) -> GraphResponse:
@@ -219,7 +224,15 @@ class GraphClient:
         while True:
             try:
                 return self._send(
-                    method, url, headers, params, data, json_body, calls, idempotent=idempotent
+                    method,
+                    url,
+                    headers,
+                    params,
+                    data,
+                    json_body,
+                    calls,
+                    idempotent=idempotent,
+                    files=files,
                 )
             except GraphError as err:
                 # A write is retried only when no answer came back and nothing was sent.
@@ -243,6 +256,7 @@ class GraphClient:
         calls: int,
         *,
         idempotent: bool,
+        files: Mapping[str, FileUpload] | None = None,
     ) -> GraphResponse:
         self.http_requests += 1
         self.calls += calls
@@ -253,6 +267,7 @@ class GraphClient:
                 params=params,
                 data=data,
                 json=json_body,
+                files=dict(files) if files else None,
                 headers=headers,
                 timeout=self.settings.timeout_seconds,
             )

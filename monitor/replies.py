@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from monitor.errors import GraphError
-from monitor.graph import GraphClient
+from monitor.graph import FileUpload, GraphClient
+from storage import attachment_sends as files
 from storage import replies as queue
-from storage.tables import Conversation, Item, Reply
+from storage.attachments import attachments_dir
+from storage.tables import Conversation, Item, Reply, ReplyAttachment
 
 log = logging.getLogger("pakn.monitor")
 # Longer than one POST can take (no retries for writes; timeout_seconds per attempt).
@@ -78,6 +81,10 @@ _BLOCKED_VI = (
     "Facebook đang tạm chặn trang gửi trả lời vì nghi vi phạm chính sách (thường do nhiều trả lời "
     f"giống hệt nhau). Sửa cho nội dung khác các trả lời trước, đợi vài giờ rồi bấm {_RESEND}."
 )
+_FILE_MISSING_VI = (
+    "Không đọc được tệp đính kèm trên máy chủ (tệp đã bị xoá hoặc thư mục dữ liệu đổi chỗ). "
+    "Báo quản trị viên kiểm tra thư mục dữ liệu, rồi viết trả lời mới kèm lại tệp."
+)
 _PERMISSION_CODES = frozenset({10, 200, 230, 283, 299})
 _WINDOW_SUBCODES = frozenset({2018278, 2018108, 1545041})
 _UNREACHABLE_CODES = frozenset({551})
@@ -116,6 +123,14 @@ def _reply_sentence(err: GraphError, retrying: bool) -> str:
 class _Ready:
     plan: queue.SendPlan
     token: str
+    files: dict[str, FileUpload] | None = None
+
+
+def _read(part: queue.FilePart | None) -> dict[str, FileUpload] | None:
+    """The multipart file of a plan, read now; OSError when it is gone."""
+    if part is None:
+        return None
+    return {part.field: (part.name, Path(part.path).read_bytes(), part.content_type)}
 
 
 class ReplySender:
@@ -134,6 +149,7 @@ class ReplySender:
             clock,
             owner,
         )
+        self.files_dir = attachments_dir(settings)
 
     def send_due(self) -> int:
         """Mark stale sends unknown, then claim and send each due reply; returns how many sent."""
@@ -145,9 +161,16 @@ class ReplySender:
                     reply.id,
                     reply.claimed_by,
                 )
+            for row in files.expire_stale(session, self.clock(), STALE_REASON):
+                log.warning("tệp %s bị bỏ dở khi đang gửi: không rõ đã gửi chưa", row.id)
         with self.sessions.begin() as session:
             due = queue.due(session, self.clock())
-        return sum(self._send_one(reply_id) for reply_id in due)
+        sent = sum(self._send_one(reply_id) for reply_id in due)
+        with self.sessions.begin() as session:
+            waiting = files.due(session)
+        for row_id in waiting:
+            self._send_file(row_id)
+        return sent
 
     def _send_one(self, reply_id: int) -> bool:
         with self.sessions.begin() as session:
@@ -164,6 +187,7 @@ class ReplySender:
                 ready.token,
                 data=ready.plan.form,
                 json_body=ready.plan.json_body,
+                files=ready.files,
             )
         except GraphError as err:
             self._failed(reply_id, err)
@@ -172,6 +196,8 @@ class ReplySender:
         graph_id = str(graph_id) if graph_id else None
         with self.sessions.begin() as session:
             recorded = queue.record_sent(session, reply_id, self.owner, graph_id, self.clock())
+            if recorded:  # a photo carried by the comment went with it
+                files.settle_with_reply(session, reply_id, graph_id, self.clock())
         if not recorded:
             self._claim_lost(reply_id, f"đã gửi, mã {graph_id}")
             return False
@@ -194,7 +220,79 @@ class ReplySender:
             # The rules refuse this reply as written: sending it again cannot help.
             queue.mark_failed(session, reply, str(exc), now, permanent=True)
             return None
-        return _Ready(plan, page.access_token.reveal())
+        photo = files.comment_photo(session, reply.id) if reply.kind == "public_comment" else None
+        if photo is not None:
+            # Meta's comment edge takes the photo as a multipart ``source`` with the message.
+            plan = replace(plan, upload=files.part(self.files_dir, photo, "source"))
+        try:
+            upload = _read(plan.upload)
+        except OSError:
+            queue.mark_failed(session, reply, _FILE_MISSING_VI, now, permanent=True)
+            return None
+        return _Ready(plan, page.access_token.reveal(), upload)
+
+    def _send_file(self, row_id: int) -> bool:
+        """One file of a sent Messenger reply, as a message of its own, at most once."""
+        with self.sessions.begin() as session:
+            row = files.claim(session, row_id, self.owner, self.clock(), LEASE)
+            if row is None:
+                return False
+            ready = self._prepare_file(session, row)
+        if ready is None:
+            return False
+        try:
+            resp = self.client.post(
+                ready.plan.path, ready.token, data=ready.plan.form, files=ready.files
+            )
+        except GraphError as err:
+            self._file_failed(row_id, err)
+            return False
+        graph_id = resp.data.get("message_id") or resp.data.get("id")
+        with self.sessions.begin() as session:
+            done = files.record(
+                session,
+                row_id,
+                self.owner,
+                self.clock(),
+                status="sent",
+                graph_id=str(graph_id) if graph_id else None,
+            )
+        if not done:
+            self._claim_lost(row_id, f"tệp đã gửi, mã {graph_id}")
+        return done
+
+    def _prepare_file(self, session: Session, row: ReplyAttachment) -> _Ready | None:
+        now = self.clock()
+        try:
+            plan, page_id = files.message_plan(session, row, self.files_dir, now)
+            page = self.settings.page(page_id)
+            if page is None:
+                raise queue.ReplyRefusedError("Trang của mục này không còn trong cấu hình.")
+            upload = _read(plan.upload)
+        except queue.ReplyRefusedError as exc:
+            files.fail_claimed(session, row, str(exc), now)
+            return None
+        except OSError:
+            files.fail_claimed(session, row, _FILE_MISSING_VI, now)
+            return None
+        return _Ready(plan, page.access_token.reveal(), upload)
+
+    def _file_failed(self, row_id: int, err: GraphError) -> None:
+        log.warning("tệp %s không gửi được: %s", row_id, err.short())
+        now = self.clock()
+        with self.sessions.begin() as session:
+            row = session.get(ReplyAttachment, row_id)
+            attempts = row.attempts if row is not None else MAX_ATTEMPTS
+            if err.maybe_sent:
+                status = "unknown"
+            elif err.kind in ("transient", "throttled") and attempts + 1 < MAX_ATTEMPTS:
+                status = "pending"  # certainly not sent: the next round tries again
+            else:
+                status = "failed"
+            reason = reply_failure_vi(err, retrying=status == "pending")
+            done = files.record(session, row_id, self.owner, now, status=status, error=reason)
+        if not done:
+            self._claim_lost(row_id, err.short())
 
     def _failed(self, reply_id: int, err: GraphError) -> None:
         now = self.clock()

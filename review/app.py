@@ -38,6 +38,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     g,
     redirect,
@@ -70,6 +71,7 @@ from review.context import (
 from review.forms import ROW_ID_MAX
 from review.i18n import LANGUAGES, Translations
 from review.throttle import LoginThrottle
+from storage import attachments
 from storage.calendar_days import deadline_policy
 from storage.db import read_sessions
 from storage.ingest import IngestPolicy
@@ -101,6 +103,7 @@ PUBLIC_ENDPOINTS = frozenset(
     # review.public_views: the citizens' status, rating and published-answer pages.
     {"auth.login", "static", "public.lookup", "public.status", "public.rate_answer"}
     | {"public.units_index", "public.published"}
+    | {"public.status_file", "public.published_file"}  # each checks the file may be seen
 )
 SECRET_KEY_FILE = "web-secret-key"  # noqa: S105 - a file name, not a secret
 _CSP = (
@@ -109,7 +112,23 @@ _CSP = (
 )
 
 
+class _Request(Request):
+    @property
+    def max_content_length(self) -> int | None:
+        # A reply may carry photos and documents (storage/attachments.py); every other form
+        # stays under the 1 MB of MAX_CONTENT_LENGTH.
+        if self.endpoint == "items.reply":
+            return attachments.MAX_REQUEST_BYTES
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        Request.max_content_length.fset(self, value)  # type: ignore[attr-defined]
+
+
 class _WebApp(Flask):
+    request_class = _Request
+
     def handle_user_exception(self, e: Exception) -> Any:
         # Every exception of a view or a before_request hook passes here, abort() included,
         # whether an error handler then turns it into a page or not: the request's changes

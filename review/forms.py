@@ -7,6 +7,7 @@ add field validation on top). The search form is a GET form and has no token.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -80,6 +81,8 @@ class DuplicateForm(Form):
 class ReplyForm(Form):
     kind = SelectField(choices=_choices(REPLY_KINDS), validators=[InputRequired(REQUIRED)])
     text = TextAreaField(validators=[DataRequired(REQUIRED), Length(max=8000)])
+    # Photos and documents (storage/attachments.py checks each one's bytes and size).
+    files = MultipleFileField(validators=[Optional()])
 
 
 class HotlineForm(Form):

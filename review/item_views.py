@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
+from review.attachment_files import send_attachment
 from review.context import audit_apart, db, now, services, t, viewer
 from review.filters import label
 from review.follow_up import follow_up_context
@@ -26,6 +27,8 @@ from review.forms import (
     ReplyForm,
     StatusForm,
 )
+from review.queue_errors import queue_error_text
+from storage import attachments
 from storage.departments import DepartmentError, choose, unit_departments
 from storage.item_context import ItemContext, item_context
 from storage.replies import ReplyRefusedError, create_reply, refused_for_good, resend, retry
@@ -38,7 +41,7 @@ from storage.review_queue import (
     mark_duplicate,
     review_labels,
 )
-from storage.tables import Item, Reply
+from storage.tables import Item, Reply, ReplyAttachment
 from storage.users import assignable_users, display_names, units
 from storage.visibility import may_assign_others, may_open
 
@@ -108,6 +111,13 @@ def render_item(
         duplicate_form=DuplicateForm(formdata=None),
         reply_form=reply_form,
         reply_kinds=kinds,
+        reply_files=attachments.of_replies(db(), [r.id for r in ctx.replies]),
+        file_limits={
+            "count": attachments.MAX_FILES,
+            "image_mb": attachments.MAX_IMAGE_BYTES // 1024 // 1024,
+            "document_mb": attachments.MAX_DOCUMENT_BYTES // 1024 // 1024,
+            "accept": attachments.ACCEPT,
+        },
         refused_for_good=refused_for_good(db(), ctx.replies),
         can_assign_others=may_assign_others(who),
         assignees=assignable_users(db(), item.unit_id) if may_assign_others(who) else [],
@@ -175,7 +185,7 @@ def labels(item_id: int) -> BaseResponse:
             policy=services().ingest_policy,
         )
     except QueueError as exc:
-        flash(str(exc), "error")
+        flash(queue_error_text(exc), "error")
     else:
         flash(t("item.labels_corrected" if corrected else "item.labels_confirmed"), "ok")
     return back(item)
@@ -193,7 +203,7 @@ def status(item_id: int) -> BaseResponse:
         if (form.note.data or "").strip():
             add_note(db(), item, form.note.data or "", viewer().user_id, now())
     except QueueError as exc:
-        flash(str(exc), "error")
+        flash(queue_error_text(exc), "error")
     else:
         flash(t("item.status_changed", status=label("status", item.status)), "ok")
     return back(item)
@@ -224,7 +234,7 @@ def assign_item(item_id: int) -> BaseResponse:
             db(), item, department=department, assignee_id=assignee, user_id=who.user_id, now=now()
         )
     except QueueError as exc:
-        flash(str(exc), "error")
+        flash(queue_error_text(exc), "error")
     else:
         flash(t("item.assigned"), "ok")
     return back(item)
@@ -247,7 +257,7 @@ def note(item_id: int) -> BaseResponse:
     try:
         add_note(db(), item, form.text.data or "", viewer().user_id, now())
     except QueueError as exc:
-        flash(str(exc), "error")
+        flash(queue_error_text(exc), "error")
     else:
         flash(t("item.note_added"), "ok")
     return back(item)
@@ -262,7 +272,7 @@ def duplicate(item_id: int) -> BaseResponse:
     try:
         original = mark_duplicate(db(), item, form.original_id.data or 0, viewer().user_id, now())
     except QueueError as exc:
-        flash(str(exc), "error")
+        flash(queue_error_text(exc), "error")
     else:
         flash(t("item.marked_duplicate", original=original.id), "ok")
     return back(item)
@@ -275,7 +285,12 @@ def reply(item_id: int) -> BaseResponse | tuple[str, int]:
         form_errors(form)
         return render_item(item, reply_form=form, status=400)
     try:
-        create_reply(
+        uploads = _checked_files(item, form)
+    except attachments.AttachmentRefusedError as exc:
+        form.files.errors = [str(exc)]  # nothing stored: the officer picks the files again
+        return render_item(item, reply_form=form, status=422)
+    try:
+        created = create_reply(
             db(),
             item,
             form.kind.data or "",
@@ -288,8 +303,32 @@ def reply(item_id: int) -> BaseResponse | tuple[str, int]:
         # Shown beside the form, with the text kept, so the officer can fix it and resend.
         form.text.errors = [str(exc)]
         return render_item(item, reply_form=form, status=422)
+    if uploads:
+        settings = services().settings
+        folder = attachments.attachments_dir(settings)
+        user = viewer().user_id
+        public_url = settings.web.public_url
+        attachments.attach(db(), created, uploads, folder, user, now(), public_url)
     flash(t("item.reply_queued"), "ok")
     return back(item)
+
+
+def _checked_files(item: Item, form: ReplyForm) -> list[attachments.Upload]:
+    sent = [(f.filename, f.read()) for f in form.files.data or [] if f and f.filename]
+    checked = attachments.check_all(sent)
+    denunciation = item.category == "to_cao" or item.confidential
+    reason = attachments.refusal(denunciation, form.kind.data or "", checked)
+    if reason is not None:
+        raise attachments.AttachmentRefusedError(reason)
+    return checked
+
+
+@bp.route("/<int:item_id>/files/<int:file_id>")
+def reply_file(item_id: int, file_id: int) -> BaseResponse:
+    """A file of one of the item's answers, for those who may open the item."""
+    item = load_item(item_id)
+    row = db().get(ReplyAttachment, file_id)
+    return send_attachment(row if row is not None and row.item_id == item.id else None)
 
 
 def _reply_of(item: Item, reply_id: int) -> Reply:

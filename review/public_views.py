@@ -12,13 +12,15 @@ from flask import Blueprint, Flask, current_app, flash, redirect, render_templat
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response as BaseResponse
 
+from review.attachment_files import send_attachment
 from review.context import db, now, t
 from review.forms import RatingForm
 from review.lookup_throttle import LookupThrottle
+from storage import attachments
 from storage.case_status import case_status
-from storage.publication import published_list
+from storage.publication import published_answer, published_list
 from storage.satisfaction import RatingRefusedError, rate
-from storage.tables import Item, Unit
+from storage.tables import Item, ReplyAttachment, Unit
 from storage.tracking import find, normalise
 from storage.users import units
 
@@ -30,6 +32,8 @@ ENDPOINTS = frozenset(
         "public.rate_answer",
         "public.units_index",
         "public.published",
+        "public.status_file",
+        "public.published_file",
     }
 )
 THROTTLE = "pakn.lookup_throttle"
@@ -97,8 +101,22 @@ def status(code: str) -> BaseResponse | tuple[str, int] | tuple[str, int, dict[s
         return redirect(url_for("public.status", code=normal))
     form = RatingForm(formdata=None)
     return render_template(
-        "public/status.html", case=case_status(db(), item, normal), form=form
+        "public/status.html",
+        case=case_status(db(), item, normal),
+        form=form,
+        files=attachments.for_status_page(db(), item.id),
     ), 200
+
+
+@bp.route("/tra-cuu/<code>/tep/<int:file_id>")
+def status_file(code: str, file_id: int) -> BaseResponse | tuple[str, int, dict[str, str]]:
+    """A file of an answer sent to the holder of the code, or of its published answer."""
+    refused = _slow_down()
+    if refused:
+        return refused
+    item, _normal = _item(code)
+    shown = attachments.for_status_page(db(), item.id) if item is not None else []
+    return send_attachment(next((f for f in shown if f.id == file_id), None))
 
 
 @bp.route("/tra-cuu/<code>/danh-gia", methods=["POST"])
@@ -144,6 +162,18 @@ def published(unit_id: str) -> tuple[str, int]:
         "public/published.html",
         unit=unit,
         answers=answers[:PAGE_SIZE],
+        files=attachments.for_published(db(), [a.item_id for a in answers[:PAGE_SIZE]]),
         page=number,
         more=len(answers) > PAGE_SIZE,
     ), 200
+
+
+@bp.route("/cong-khai/<unit_id>/tep/<int:file_id>")
+def published_file(unit_id: str, file_id: int) -> BaseResponse:
+    """A file of a published answer the public list shows (never a denunciation's)."""
+    row = db().get(ReplyAttachment, file_id)
+    answer = published_answer(db(), row.item_id) if row is not None else None
+    if row is None or answer is None or answer.unit_id != unit_id[:64]:
+        return send_attachment(None)
+    files = attachments.for_published(db(), [row.item_id]).get(row.item_id, [])
+    return send_attachment(row if any(f.id == row.id for f in files) else None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from simulator.errors import GraphError, bad_parameter, missing_object, outside_window
 from simulator.records import CommentRecord, GraphRecord, PageRecord, PostRecord
+from simulator.uploads import Upload
 from simulator.world import World
 
 GRANTED_SCOPES = (
@@ -34,12 +35,18 @@ def create(
     params: dict[str, str],
     json_body: dict[str, Any] | None,
     now: datetime,
+    uploads: dict[str, Upload] | None = None,
 ) -> dict[str, Any]:
-    """`POST /{object}/{edge}`: a comment on a post or comment, or a Send API message."""
+    """`POST /{object}/{edge}`: a comment on a post or comment, or a Send API message.
+
+    A file comes as a multipart part: ``source`` for a comment's photo, ``filedata`` for a
+    Send API attachment (Meta's names; any other file part is refused like Meta does)."""
+    files = uploads or {}
     if edge == "comments" and isinstance(target, PostRecord | CommentRecord):
-        return _comment(world, target, {**(json_body or {}), **params}, now)
+        return _comment(world, target, {**(json_body or {}), **params}, now, files.get("source"))
     if edge == "messages" and isinstance(target, PageRecord):
-        return _send(world, target, _send_payload(params, json_body), now)
+        payload = _send_payload(params, json_body)
+        return _send(world, target, payload, now, _message_file(payload, files.get("filedata")))
     object_id = target.page_id if isinstance(target, PageRecord) else target.id
     raise missing_object(object_id, "post")
 
@@ -56,24 +63,56 @@ def moderate(world: World, comment: CommentRecord, params: dict[str, str]) -> di
 
 
 def _comment(
-    world: World, target: PostRecord | CommentRecord, payload: dict[str, Any], now: datetime
+    world: World,
+    target: PostRecord | CommentRecord,
+    payload: dict[str, Any],
+    now: datetime,
+    source: Upload | None,
 ) -> dict[str, Any]:
     message = str(payload.get("message") or "")
-    attachment = payload.get("attachment_url") or None
-    if not message and not attachment:
+    url = payload.get("attachment_url") or None
+    if source is not None and not source.content_type.startswith("image/"):
+        raise bad_parameter("param source must be an image")
+    if source is not None and url:
+        raise bad_parameter("Only one of source, attachment_url may be given")
+    if not message and not url and source is None:
         raise bad_parameter("Missing message or attachment")
-    comment_id = world.add_comment(target.id, None, message, now, attachment)
-    world.record_sent(
-        {
-            "kind": "comment",
-            "id": comment_id,
-            "page_id": target.page_id,
-            "target": target.id,
-            "message": message,
-            "created_time": now,
-        }
-    )
+    shown = url or (f"{world_media(source)}" if source is not None else None)
+    comment_id = world.add_comment(target.id, None, message, now, shown)
+    entry: dict[str, Any] = {
+        "kind": "comment",
+        "id": comment_id,
+        "page_id": target.page_id,
+        "target": target.id,
+        "message": message,
+        "created_time": now,
+    }
+    if source is not None or url:
+        entry["attachment"] = source.describe() if source is not None else {"url": url}
+    world.record_sent(entry)
     return {"id": comment_id}
+
+
+def world_media(upload: Upload) -> str:
+    """Where the simulator says an uploaded photo lives (its media route serves a pixel)."""
+    return f"/_sim/media/{upload.sha256[:16]}.jpg"
+
+
+def _message_file(payload: dict[str, Any], filedata: Upload | None) -> Upload | None:
+    """The file of a Send API message: an attachment without a URL needs ``filedata``."""
+    message = payload.get("message")
+    attachment = message.get("attachment") if isinstance(message, dict) else None
+    if not isinstance(attachment, dict):
+        if filedata is not None:
+            raise bad_parameter("filedata given without message.attachment")
+        return None
+    body = attachment.get("payload")
+    has_url = isinstance(body, dict) and bool(body.get("url") or body.get("attachment_id"))
+    if attachment.get("type") not in ("image", "audio", "video", "file"):
+        raise bad_parameter("param message.attachment.type must be image, audio, video or file")
+    if filedata is None and not has_url:
+        raise bad_parameter("Attachment needs payload.url, payload.attachment_id or filedata")
+    return filedata
 
 
 def _send_payload(params: dict[str, str], json_body: dict[str, Any] | None) -> dict[str, Any]:
@@ -90,7 +129,13 @@ def _send_payload(params: dict[str, str], json_body: dict[str, Any] | None) -> d
     return payload
 
 
-def _send(world: World, page: PageRecord, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _send(
+    world: World,
+    page: PageRecord,
+    payload: dict[str, Any],
+    now: datetime,
+    filedata: Upload | None = None,
+) -> dict[str, Any]:
     recipient = payload.get("recipient")
     message = payload.get("message")
     if not isinstance(recipient, dict) or not recipient:
@@ -108,19 +153,24 @@ def _send(world: World, page: PageRecord, payload: dict[str, Any], now: datetime
     _check_window(world, thread, messaging_type, tag, now)
     user = world.conversations[thread].user
     message_id = _append(world, page, (user.id, user.name), message, now)
-    world.record_sent(
-        {
-            "kind": "message",
-            "id": message_id,
-            "page_id": page.page_id,
-            "target": psid,
-            "message": str(message.get("text") or ""),
-            "messaging_type": messaging_type,
-            "tag": tag,
-            "created_time": now,
-        }
-    )
-    return {"recipient_id": psid, "message_id": message_id}
+    entry: dict[str, Any] = {
+        "kind": "message",
+        "id": message_id,
+        "page_id": page.page_id,
+        "target": psid,
+        "message": str(message.get("text") or ""),
+        "messaging_type": messaging_type,
+        "tag": tag,
+        "created_time": now,
+    }
+    if isinstance(message.get("attachment"), dict):
+        described = filedata.describe() if filedata is not None else {}
+        entry["attachment"] = {"type": message["attachment"].get("type"), **described}
+    world.record_sent(entry)
+    result: dict[str, Any] = {"recipient_id": psid, "message_id": message_id}
+    if filedata is not None:
+        result["attachment_id"] = f"att_{filedata.sha256[:15]}"
+    return result
 
 
 def _check_window(world: World, thread: str, messaging_type: Any, tag: Any, now: datetime) -> None:

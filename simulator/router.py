@@ -33,6 +33,7 @@ from simulator.multi_read import read_ids, requested_ids
 from simulator.payloads import render
 from simulator.records import CommentRecord, GraphRecord, MessageRecord
 from simulator.stats import Stats
+from simulator.uploads import Upload
 from simulator.view import View
 from simulator.webhooks import subscribed_apps
 from simulator.world import World
@@ -50,6 +51,8 @@ class GraphRequest:
     json_body: dict[str, Any] | None = None
     header_token: str | None = None
     base_url: str = ""
+    # Files of a multipart body (simulator/uploads.py), by form field.
+    uploads: dict[str, Upload] = field(default_factory=dict)
 
 
 @dataclass
@@ -215,7 +218,13 @@ class GraphRouter:
             return subscribed_apps(self.diagnostics, target, method, request.params, token)
         if method == "POST" and len(parts) == 2:
             return outbound.create(
-                self.world, target, parts[1], request.params, request.json_body, now
+                self.world,
+                target,
+                parts[1],
+                request.params,
+                request.json_body,
+                now,
+                request.uploads,
             )
         if method == "POST" and isinstance(target, CommentRecord):
             return outbound.moderate(self.world, target, request.params)

@@ -19,6 +19,7 @@ from simulator.errors import GraphError, transient_failure
 from simulator.faults import Faults
 from simulator.router import DEFAULT_VERSION, GraphRequest, GraphResponse, GraphRouter
 from simulator.stats import Stats
+from simulator.uploads import Upload, parse
 from simulator.world import World
 
 log = logging.getLogger("pakn.monitor")
@@ -180,8 +181,12 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> GraphRequest:
         params = dict(parse_qsl(query, keep_blank_values=True))
         json_body: dict[str, Any] | None = None
+        uploads: dict[str, Upload] = {}
         content_type = self.headers.get("Content-Type", "")
-        if raw and "json" in content_type:
+        if raw and content_type.startswith("multipart/form-data"):
+            fields, uploads = parse(content_type, raw)
+            params.update(fields)
+        elif raw and "json" in content_type:
             try:
                 loaded = json.loads(raw)
             except ValueError:
@@ -197,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
             header_token = value.strip()
         host = self.headers.get("Host") or f"{self.server.simulator.host}:{self.server.server_port}"
         return GraphRequest(
-            method, path, version, params, json_body, header_token, f"http://{host}"
+            method, path, version, params, json_body, header_token, f"http://{host}", uploads
         )
 
     def _control(self, method: str, path: str, raw: bytes) -> None:

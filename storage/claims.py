@@ -1,4 +1,5 @@
-"""Claims on work the daemon sends to Facebook at most once (replies, hide/unhide requests).
+"""Claims on work the daemon sends to Facebook at most once (replies, their attachments sent as
+messages of their own, hide/unhide requests).
 
 Shared by storage/replies.py and storage/moderation.py: a row is claimed (conditional UPDATE
 from ``pending``) just before it is sent; a claim that expired while ``sending`` turns the row
@@ -14,9 +15,9 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.tables import ModerationRequest, Reply
+from storage.tables import ModerationRequest, Reply, ReplyAttachment
 
-Claimed = TypeVar("Claimed", Reply, ModerationRequest)
+Claimed = TypeVar("Claimed", Reply, ModerationRequest, ReplyAttachment)
 
 
 def claim(

@@ -40,12 +40,24 @@ class ReplyRefusedError(ValueError):
 
 
 @dataclass(frozen=True)
+class FilePart:
+    """A stored file sent in a multipart request (storage/attachments.py): the form field
+    Meta reads it from (``source`` for a comment, ``filedata`` for the Send API)."""
+
+    field: str
+    path: str
+    name: str
+    content_type: str
+
+
+@dataclass(frozen=True)
 class SendPlan:
     """What the daemon sends: the Graph path and body, decided from the rules above."""
 
     path: str
     form: dict[str, str] | None = None
     json_body: dict[str, Any] | None = None
+    upload: FilePart | None = None
 
 
 def plan(

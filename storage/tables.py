@@ -658,3 +658,29 @@ class ModerationRequest(Base):
     claimed_until: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+class ReplyAttachment(Base):
+    """A photo or document an officer attached to a reply (storage/attachments.py): the file
+    lives under ``<data_dir>/attachments/<item>/<stored_name>``, this row says what it is and
+    whether the daemon sent it to Facebook (its own claim, like a reply's: at most once)."""
+
+    __tablename__ = "reply_attachments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime]
+    # with_reply (goes in the reply's own request), pending (its own message after the reply),
+    # sending, sent, unknown, failed, not_sent (only shown on the status page).
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    updated_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    graph_id: Mapped[str | None] = mapped_column(String(160))
+    error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_until: Mapped[datetime | None]

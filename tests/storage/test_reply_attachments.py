@@ -1,0 +1,84 @@
+"""Reply attachments in the database and on disk, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage import attachments
+from storage.publication import publish_reply
+from storage.replies import create_reply, mark_sent
+from storage.tables import ReplyAttachment
+from tests.proof_files import docx, pdf, png
+from tests.storage.queue_world import NOW, People, add_item
+
+URL = "https://pakn.xa-a.gov.vn"
+
+
+def test_a_reply_stores_its_files_with_their_facts_and_plans_what_goes_to_facebook(
+    world: tuple[Session, People], tmp_path: Path
+) -> None:
+    session, people = world
+    item = add_item(session, "Đường thôn 3 có ổ gà")
+    reply = create_reply(session, item, "public_comment", "Đã vá ạ.", people.officer_a, NOW)
+    files = [("truoc.png", png()), ("sau.png", png(rgb=(0, 200, 0))), ("bien-ban.pdf", pdf())]
+    rows = attachments.attach(
+        session, reply, attachments.check_all(files), tmp_path, people.officer_a, NOW, URL
+    )
+    assert [(r.file_name, r.content_type, r.status) for r in rows] == [
+        ("truoc.png", "image/png", "with_reply"),
+        ("sau.png", "image/png", "not_sent"),
+        ("bien-ban.pdf", "application/pdf", "not_sent"),
+    ]
+    first = rows[0]
+    stored = attachments.path_of(tmp_path, first)
+    assert stored.parent == tmp_path / str(item.id) and stored.read_bytes() == png()
+    assert first.sha256 == hashlib.sha256(png()).hexdigest() and first.size == len(png())
+    assert first.uploaded_by == people.officer_a
+    assert f"{URL}/tra-cuu/" in reply.text  # what stays off Facebook is linked
+    assert attachments.for_status_page(session, item.id) == []  # not sent yet
+    mark_sent(session, reply, "c_1", NOW)
+    assert [r.id for r in attachments.for_status_page(session, item.id)] == [r.id for r in rows]
+
+
+def test_a_published_answer_lists_its_files(world: tuple[Session, People], tmp_path: Path) -> None:
+    session, people = world
+    item = add_item(session, "Xin kết quả xử lý đất")
+    reply = create_reply(session, item, "private_reply", "Gửi kết quả ạ.", people.officer_a, NOW)
+    checked = attachments.check_all([("kq.docx", docx())])
+    (row,) = attachments.attach(session, reply, checked, tmp_path, None, NOW, URL)
+    assert row.status == "not_sent" and row.content_type == attachments.DOCX
+    publish_reply(session, item, reply.id, people.leader_a, NOW)
+    assert attachments.for_published(session, [item.id]) == {item.id: [row]}
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "words"),
+    [
+        ("anh.png", b"GIF89a not a png", "không phải ảnh"),
+        ("trang.png", b"<html><script>alert(1)</script></html>", "không phải ảnh"),
+        ("anh.pdf", png(), "không khớp"),
+        ("lon.png", png() + b"\0" * attachments.MAX_IMAGE_BYTES, "quá giới hạn 8 MB"),
+        ("zip.docx", b"PK\x03\x04broken", "không phải ảnh"),
+    ],
+    ids=["wrong-magic", "html-renamed-png", "wrong-extension", "too-big", "not-a-docx"],
+)
+def test_a_bad_file_is_refused_in_vietnamese_and_nothing_is_stored(
+    world: tuple[Session, People], tmp_path: Path, name: str, data: bytes, words: str
+) -> None:
+    session, _people = world
+    with pytest.raises(attachments.AttachmentRefusedError, match=words):
+        attachments.check_all([("tot.png", png()), (name, data)])
+    assert session.scalar(select(func.count()).select_from(ReplyAttachment)) == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_denunciation_answered_in_public_takes_one_photo_and_no_document() -> None:
+    photo, paper = attachments.check("a.png", png()), attachments.check("b.pdf", pdf())
+    assert attachments.refusal(True, "public_comment", [photo]) is None
+    assert "tố cáo" in (attachments.refusal(True, "public_comment", [photo, paper]) or "")
+    assert attachments.refusal(True, "private_reply", [photo, paper]) is None
