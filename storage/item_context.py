@@ -15,6 +15,8 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.conversation_view import ConversationView, conversation_view
+from storage.page_answers import direct_reply_ids
 from storage.tables import (
     AuditEntry,
     Conversation,
@@ -83,6 +85,10 @@ class ItemContext:
     audit: list[AuditView]
     duplicate_of: ItemCard | None
     duplicates: list[ItemCard]
+    # The thread as chat bubbles or nested replies, from the same masked cards as ``thread``.
+    view: ConversationView | None = None
+    # Replies the page made on Facebook itself (storage.page_answers), shown as the page's.
+    direct_replies: frozenset[int] = frozenset()
 
     def neighbours(self) -> list[ItemCard]:
         """The other items the page shows (whose shown senders the web audits)."""
@@ -103,11 +109,13 @@ def item_context(session: Session, item: Item, viewer: Viewer) -> ItemContext:
 
     messenger = item.source == "facebook_message" and item.thread_id
     notes, audit = _notes_and_audit(session, item.id)
+    cards = {o.id: show(o) for o in thread}
+    cards[item.id] = show(item)
     return ItemContext(
-        shown=show(item),
+        shown=cards[item.id],
         post=_post(session, item, viewer, shield),
         parent=show(parent) if parent is not None else None,
-        thread=[show(o) for o in thread],
+        thread=[cards[o.id] for o in thread],
         conversation=session.get(Conversation, item.thread_id) if messenger else None,
         versions=_versions(session, item, viewer, shield),
         replies=list(
@@ -117,6 +125,10 @@ def item_context(session: Session, item: Item, viewer: Viewer) -> ItemContext:
         audit=audit,
         duplicate_of=show(original) if original is not None else None,
         duplicates=[show(d) for d in duplicates],
+        view=conversation_view(
+            item, thread, lambda o: cards[o.id], truncated=len(thread) >= THREAD_LIMIT
+        ),
+        direct_replies=frozenset(direct_reply_ids(session, item.id)),
     )
 
 

@@ -21,6 +21,7 @@ from storage.audit import record as audit
 from storage.deadlines import CATEGORIES
 from storage.departments import department_id_named, route
 from storage.ingest import IngestPolicy
+from storage.reports import STATUS_NAMES
 from storage.small_talk import leave_small_talk
 from storage.tables import OPEN_STATUSES, STATUSES, Item, Note, User, UserUnit
 from storage.visibility import confidential_after_review
@@ -48,7 +49,21 @@ _ASSIGNABLE = ("new", "acknowledged", "in_triage", "reopened")
 
 
 class QueueError(ValueError):
-    """The change is not allowed; the message says why and what to do instead."""
+    """The change is not allowed; the message says why and what to do instead.
+
+    ``key`` names the refusal and ``values`` its particulars as codes (statuses, categories),
+    so the web can say it in the user's language with display names (review/queue_errors.py);
+    the message itself is Vietnamese with display names, for the command line and bulk lists.
+    """
+
+    def __init__(self, message: str, key: str = "other", **values: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
+
+
+def _status_name(status: str) -> str:
+    return STATUS_NAMES.get(status, status)
 
 
 def allowed_next(status: str) -> list[str]:
@@ -59,10 +74,15 @@ def allowed_next(status: str) -> list[str]:
 
 def change_status(session: Session, item: Item, status: str, user_id: int, now: datetime) -> None:
     if status not in TRANSITIONS.get(item.status, frozenset()):
-        choices = ", ".join(allowed_next(item.status)) or "không có"
+        nexts = allowed_next(item.status)
+        choices = ", ".join(f"“{_status_name(s)}”" for s in nexts) or "không còn bước nào"
         raise QueueError(
-            f"Không chuyển được từ trạng thái '{item.status}' sang '{status}'. "
-            f"Các bước hợp lệ tiếp theo: {choices}."
+            f"Không chuyển được từ “{_status_name(item.status)}” sang “{_status_name(status)}”. "
+            f"Chọn một bước hợp lệ tiếp theo: {choices}; tải lại trang nếu mục vừa được đổi.",
+            "transition",
+            current=item.status,
+            wanted=status,
+            choices=",".join(nexts),
         )
     _set_status(session, item, status, user_id, now)
 
@@ -94,7 +114,8 @@ def assign(
     if assignee_id is not None and not _may_handle(session, assignee_id, item.unit_id):
         raise QueueError(
             "Cán bộ được chọn không thuộc đơn vị của mục này hoặc đã bị khoá; "
-            "chọn cán bộ khác hoặc nhờ quản trị thêm đơn vị cho người đó."
+            "chọn cán bộ khác hoặc nhờ quản trị thêm đơn vị cho người đó.",
+            "assignee",
         )
     before = {"department": item.department, "assignee_id": item.assignee_id}
     item.department = (department or "").strip() or None
@@ -120,7 +141,7 @@ def _may_handle(session: Session, user_id: int, unit_id: str) -> bool:
 def add_note(session: Session, item: Item, text: str, user_id: int, now: datetime) -> Note:
     text = text.strip()
     if not text:
-        raise QueueError("Ghi chú đang trống; viết nội dung rồi lưu lại.")
+        raise QueueError("Ghi chú đang trống; viết nội dung rồi lưu lại.", "note_empty")
     note = Note(item_id=item.id, user_id=user_id, text=text, created_at=now)
     session.add(note)
     session.flush()
@@ -134,7 +155,11 @@ def mark_duplicate(
     """Link ``item`` to the first report of the same matter and close it as not actionable."""
     original = session.get(Item, original_id)
     if original is None or original.unit_id != item.unit_id:
-        raise QueueError(f"Không có mục #{original_id} trong cùng đơn vị; kiểm tra lại số mục gốc.")
+        raise QueueError(
+            f"Không có mục #{original_id} trong cùng đơn vị; kiểm tra lại số mục gốc.",
+            "no_original",
+            original=str(original_id),
+        )
     seen = {item.id}
     while original.duplicate_of_id is not None and original.id not in seen:
         # Link to the root so that "duplicates of" is one query and chains cannot loop.
@@ -144,9 +169,16 @@ def mark_duplicate(
             break
         original = parent
     if original.id == item.id:
-        raise QueueError("Một mục không thể trùng với chính nó; chọn mục gốc khác.")
+        raise QueueError(
+            "Một mục không thể trùng với chính nó; chọn mục gốc khác.", "self_duplicate"
+        )
     if item.status not in OPEN_STATUSES:
-        raise QueueError("Mục đã đóng; mở lại (trạng thái 'reopened') trước khi đánh dấu trùng.")
+        raise QueueError(
+            f"Mục đang ở trạng thái “{_status_name(item.status)}”; chuyển sang “Mở lại” trước "
+            "khi đánh dấu trùng.",
+            "closed_duplicate",
+            current=item.status,
+        )
     before = item.duplicate_of_id
     item.duplicate_of_id = original.id
     audit(
@@ -186,7 +218,10 @@ def review_labels(
     the department.
     """
     if category not in CATEGORIES:
-        raise QueueError(f"Loại {category!r} không hợp lệ; chọn một trong {', '.join(CATEGORIES)}.")
+        raise QueueError(
+            "Loại phản ánh đã chọn không có trong danh sách; tải lại trang rồi chọn lại.",
+            "category",
+        )
     before = _label_state(item)
     if (category, urgent) != (item.category, item.urgent) and policy.due_at is not None:
         item.due_at, item.deadline_rule = policy.due_at(category, urgent, item.created_time)
