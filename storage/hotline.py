@@ -39,6 +39,13 @@ class LoggedCall:
     new: bool
 
 
+def find_call(session: Session, call_id: str) -> Item | None:
+    """The item a call id already produced, if the form carrying it was saved before."""
+    return session.scalars(
+        select(Item).where(Item.source == "hotline", Item.external_id == f"hotline-{call_id}")
+    ).one_or_none()
+
+
 def log_call(
     session: Session, call: Call, *, policy: IngestPolicy, now: datetime, user_id: int | None
 ) -> LoggedCall:

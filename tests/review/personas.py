@@ -162,7 +162,8 @@ class Visitor:
 
     def token(self, page: str = "/login") -> str:
         if self._token is None:
-            found = _TOKEN.search(self.client.get(page).get_data(as_text=True))
+            page_text = self.client.get(page, follow_redirects=True).get_data(as_text=True)
+            found = _TOKEN.search(page_text)
             assert found, f"no CSRF token on {page}"
             self._token = found.group(1)
         return self._token

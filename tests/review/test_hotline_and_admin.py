@@ -19,7 +19,7 @@ _CALL_ID = re.compile(r'name="call_id" type="hidden" value="([0-9a-f]{32})"')
 
 
 def call_form(visitor: Visitor, **fields: str) -> dict[str, str]:
-    page = visitor.text("/hotline")
+    page = visitor.client.get("/hotline", follow_redirects=True).get_data(as_text=True)
     found = _CALL_ID.search(page)
     assert found, "the form carries a call id"
     return {
@@ -72,6 +72,36 @@ def test_submitting_the_same_call_form_twice_stores_one_call(
     officer.post("/hotline", form)
     officer.post("/hotline", form)
     assert len(hotline_items(world)) == 1
+
+
+def test_back_to_a_saved_call_form_and_save_again_shows_the_call_already_stored(
+    world: World, signed_in: SignIn
+) -> None:
+    officer = signed_in("officer.a")
+    form = call_form(officer)
+    form_address = f"/hotline?call={form['call_id']}"
+    saved = officer.post(form_address, form)
+    (call,) = hotline_items(world)
+    assert saved.headers["Location"] == f"/items/{call.id}"
+    # Back: the browser fetches the form's address again (pages are not cached) and restores
+    # the text but not the caller's name; the officer presses Save once more.
+    again = officer.text(form_address)
+    assert form["call_id"] in again
+    assert f"#{call.id}" in again
+    resaved = officer.post(form_address, {**form, "caller_name": ""})
+    assert resaved.headers["Location"] == f"/items/{call.id}"
+    (still,) = hotline_items(world)
+    assert still.author_name == "Nguyễn Thị Lan"
+    shown = officer.text(f"/items/{call.id}")
+    assert "đã được lưu trước đó thành mục" in shown
+
+
+def test_a_new_call_form_gets_a_call_id_of_its_own(world: World, signed_in: SignIn) -> None:
+    officer = signed_in("officer.a")
+    first, second = officer.get("/hotline"), officer.get("/hotline")
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"].startswith("/hotline?call=")
+    assert first.headers["Location"] != second.headers["Location"]
 
 
 def test_a_call_time_in_the_future_is_refused(world: World, signed_in: SignIn) -> None:
