@@ -60,6 +60,7 @@ from config.settings import Settings, default_data_dir
 from review import filters
 from review.context import (
     EXTENSION,
+    RoleRequired,
     Services,
     current_user,
     now,
@@ -337,6 +338,10 @@ def _http_error(error: HTTPException) -> tuple[str, int] | HTTPException:
         return _server_error(code)
     if code not in (400, 401, 403, 404, 405, 413, 429):
         return error
+    if isinstance(error, RoleRequired):
+        roles = ", ".join(t(f"role.{role}") for role in error.roles)
+        message = t("error.http_403_role", roles=roles)
+        return render_template("error.html", message=message, code=code), code
     return render_template("error.html", message=t(f"error.http_{code}"), code=code), code
 
 

@@ -34,6 +34,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from flask import Flask, abort, current_app, g, has_request_context, request, session
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import Forbidden
 
 from config.settings import Settings
 from review.i18n import DEFAULT_LANGUAGE, Translations
@@ -151,13 +152,21 @@ def visible_unit_ids() -> frozenset[str] | None:
     return viewer().unit_ids
 
 
+class RoleRequired(Forbidden):
+    """403 for a page meant for other roles (its page names them), not for a protected item."""
+
+    def __init__(self, roles: tuple[str, ...]) -> None:
+        super().__init__()
+        self.roles = roles
+
+
 def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             user = current_user()
             if user is None or user.role not in roles:
-                abort(403)
+                raise RoleRequired(roles)
             return view(*args, **kwargs)
 
         return wrapper

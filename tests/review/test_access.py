@@ -161,3 +161,13 @@ def test_a_plain_message_next_to_a_denunciation_in_messenger_hides_its_sender(
     leader_page = signed_in("leader.a").text(f"/items/{greeting}")
     assert "Hoàng Thị Mai" in leader_page
     assert audit_actions(world, greeting).count(("view_confidential", world.people.leader_a)) == 1
+
+
+def test_an_officer_opening_a_leaders_page_is_told_whom_it_is_for_not_about_denunciations(
+    world: World, signed_in: SignIn
+) -> None:
+    response = signed_in("officer.a").get("/reports/")
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "Trang này dành cho vai trò: Lãnh đạo, Quản trị" in page
+    assert "tố cáo" not in page
