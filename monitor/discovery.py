@@ -26,9 +26,9 @@ from typing import Any
 from config.settings import PageSettings
 from monitor.errors import GraphError
 from monitor.graph import GraphResponse
-from monitor.normalize import PayloadError, album_photo_ids, object_info, post_record
+from monitor.normalize import PayloadError, album_photo_ids, object_info, post_record, repairing
 from monitor.pollers import CommentWalker, ObjectRead
-from monitor.threads import PollContext, has_next
+from monitor.threads import REPAIRED, PollContext, has_next
 from storage import poll_state as state
 from storage.records import ItemRecord, PostInfo, WatchedObject
 
@@ -199,16 +199,20 @@ class Discovery:
         infos: list[PostInfo] = []
         visitor: list[ItemRecord] = []
         bad: list[tuple[Any, str]] = []
+        repaired: list[tuple[Any, str]] = []
         for obj in _data(resp):
             try:
-                info = object_info(obj, page_id=self.page.id)
-                if not info.by_page:
-                    visitor.append(
-                        post_record(obj, page_id=self.page.id, unit_id=self.walker.unit_id)
-                    )
+                with repairing(self.ctx.clock()) as notes:
+                    info = object_info(obj, page_id=self.page.id)
+                    if not info.by_page:
+                        visitor.append(
+                            post_record(obj, page_id=self.page.id, unit_id=self.walker.unit_id)
+                        )
             except PayloadError as exc:
                 bad.append((obj, str(exc)))
                 continue
+            if notes:
+                repaired.append((obj, "; ".join(dict.fromkeys(notes))))
             infos.append(info)
             infos += [
                 PostInfo(
@@ -221,8 +225,8 @@ class Discovery:
                 )
                 for photo in album_photo_ids(obj)
             ]
-        if bad:
-            self.walker.set_aside(bad)
+        self.walker.set_aside(bad)
+        self.walker.set_aside(repaired, kind=REPAIRED)
         gaps = gaps_after(infos) if gaps_after is not None else None
         self._remember(infos, visitor, gaps)
         if gaps is not None:
@@ -254,7 +258,8 @@ class Discovery:
             infos = []
             for obj in _data(resp) if resp is not None else []:
                 try:
-                    infos.append(object_info(obj, page_id=self.page.id, kind="reel"))
+                    with repairing(self.ctx.clock()):
+                        infos.append(object_info(obj, page_id=self.page.id, kind="reel"))
                 except PayloadError as exc:
                     self.walker.set_aside([(obj, str(exc))])
             self._remember(infos, [], None)

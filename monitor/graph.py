@@ -195,7 +195,7 @@ class GraphClient:
         headers = {h.get("name", ""): h.get("value", "") for h in item.get("headers") or []}
         self._observe(headers)
         try:
-            data = json.loads(item.get("body") or "null")
+            data = loads(item.get("body") or "null")
         except (TypeError, ValueError):
             return GraphError("transient", message="batch op body is not JSON")
         status = int(item.get("code") or 0)
@@ -284,7 +284,7 @@ class GraphClient:
 
     def _parse(self, resp: requests.Response, *, idempotent: bool = True) -> GraphResponse:
         try:
-            body = resp.json()
+            body = loads(resp.content.decode("utf-8", "replace"))
         except ValueError:
             kind: ErrorKind = (
                 "transient" if resp.status_code >= 500 or resp.status_code == 429 else "permanent"
@@ -351,3 +351,45 @@ def _never_sent(exc: requests.RequestException) -> bool:
         return False
     cause = exc.args[0] if exc.args else None
     return isinstance(cause, MaxRetryError) and isinstance(cause.reason, NewConnectionError)
+
+
+# Graph objects nest a handful of levels; deeper values (a malformed object nested thousands of
+# levels, which Python's parser refuses with RecursionError) are cut at this depth, so the one
+# object is set aside by monitor/normalize.py and the rest of the answer is read.
+MAX_JSON_DEPTH = 100
+
+
+def loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except RecursionError:
+        return json.loads(_flattened(text, MAX_JSON_DEPTH))
+
+
+def _flattened(text: str, limit: int) -> str:
+    """``text`` with every array or object deeper than ``limit`` replaced by ``null``."""
+    out: list[str] = []
+    depth, start, in_string, escaped = 0, 0, False, False
+    cut_from: int | None = None
+    for pos, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth == limit + 1 and cut_from is None:
+                cut_from = pos
+        elif char in "]}":
+            depth -= 1
+            if depth == limit and cut_from is not None:
+                out.append(text[start:cut_from] + "null")
+                start, cut_from = pos + 1, None
+    out.append(text[start:])
+    return "".join(out)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from config.settings import PageSettings
 from monitor.errors import GraphError
 from monitor.graph import GraphResponse
-from monitor.normalize import PayloadError
+from monitor.normalize import PayloadError, repairing
 from monitor.pollers import (
     MessageWalker,
     backoff,
@@ -25,7 +25,7 @@ from monitor.pollers import (
     conversations_request,
     unit_stopper,
 )
-from monitor.threads import PollContext, PollCounts, has_next
+from monitor.threads import REPAIRED, PollContext, PollCounts, has_next
 from storage import poll_state as state
 from storage.records import ConversationInfo
 
@@ -184,14 +184,18 @@ class InboxPoll:
         data = resp.data.get("data")
         if not isinstance(data, list):
             raise GraphError("transient", message="conversations page without a data list")
-        infos, bad = [], []
+        infos, bad, repaired = [], [], []
         for obj in data:
             try:
-                infos.append(conversation_info(obj, self.page.id))
+                with repairing(self.ctx.clock()) as notes:
+                    infos.append(conversation_info(obj, self.page.id))
             except PayloadError as exc:
                 bad.append((obj, str(exc)))
-        if bad:
-            self.walker.set_aside(bad)
+                continue
+            if notes:
+                repaired.append((obj, "; ".join(notes)))
+        self.walker.set_aside(bad)
+        self.walker.set_aside(repaired, kind=REPAIRED)
         return infos
 
     def _overlap(self) -> timedelta:

@@ -19,7 +19,17 @@ from sqlalchemy.orm import Session
 from config.settings import PageSettings, PollSettings
 from monitor.errors import GraphError
 from monitor.graph import BatchOp, GraphResponse
-from monitor.normalize import PayloadError, comment_record, message_record, parse_time
+from monitor.normalize import (
+    MAX_AUTHOR_ID,
+    MAX_NAME,
+    PayloadError,
+    checked_shape,
+    clean_text,
+    comment_record,
+    message_record,
+    object_id,
+    parse_time,
+)
 from monitor.threads import ThreadWalker, has_next
 from storage import poll_state as state
 from storage.records import ConversationInfo, ItemRecord, WatchedObject
@@ -107,7 +117,12 @@ class CommentWalker(ThreadWalker):
                 elif has_next(resp):
                     self.read_one(read, first=resp)
                 else:
-                    done.append((read, resp, self.parse_page(resp, self._parser(read.obj))))
+                    try:
+                        records = self.parse_page(resp, self._parser(read.obj))
+                    except GraphError as err:  # a page without a data list: this object's
+                        self.failed(read.obj, err)
+                        continue
+                    done.append((read, resp, records))
             if done:
                 self._store_whole_threads(done)
 
@@ -331,18 +346,25 @@ class MessageWalker(ThreadWalker):
 
 
 def conversation_info(obj: Any, page_id: str) -> ConversationInfo:
-    if not isinstance(obj, dict) or not obj.get("id"):
-        raise PayloadError("cuộc hội thoại không có id")
+    obj = checked_shape(obj, "cuộc hội thoại")
+    ident = object_id(obj.get("id"), "cuộc hội thoại")
     people = (
         obj.get("participants", {}).get("data", [])
         if isinstance(obj.get("participants"), dict)
         else []
     )
     citizen = next((p for p in people if isinstance(p, dict) and str(p.get("id")) != page_id), {})
+    name = citizen.get("name")
+    try:
+        participant: str | None = object_id(citizen.get("id"), "người nhắn", MAX_AUTHOR_ID)
+    except PayloadError:
+        participant = None
     return ConversationInfo(
-        id=str(obj["id"]),
+        id=ident,
         page_id=page_id,
         updated_time=parse_time(obj.get("updated_time")),
-        participant_id=str(citizen["id"]) if citizen.get("id") else None,
-        participant_name=citizen.get("name"),
+        participant_id=participant,
+        participant_name=clean_text(name, "tên người nhắn", MAX_NAME)
+        if isinstance(name, str)
+        else None,
     )

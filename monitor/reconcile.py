@@ -30,7 +30,7 @@ from typing import Any
 from config.settings import PageSettings, PollSettings
 from monitor.errors import GraphError
 from monitor.graph import GraphResponse
-from monitor.normalize import PayloadError, comment_count, parse_time
+from monitor.normalize import PayloadError, comment_count, parse_time, repairing
 from monitor.pollers import BACKOFF_FIRST, DELETE_CONFIRMATIONS, backoff, unit_stopper
 from monitor.threads import PollContext, PollCounts
 from storage import poll_state as state
@@ -205,7 +205,8 @@ class Reconciler:
                 missing.append(obj)  # left out: gone or not readable
                 continue
             try:
-                updated = parse_time(data["updated_time"]) if data.get("updated_time") else None
+                with repairing(now):  # a far-future time reads as now: never a mark ahead
+                    updated = parse_time(data["updated_time"]) if data.get("updated_time") else None
             except PayloadError:
                 updated = None
             seen.append((obj.id, updated, comment_count(data)))

@@ -27,13 +27,16 @@ from config.settings import PageSettings, PollSettings
 from monitor.errors import GraphError
 from monitor.governor import Governor
 from monitor.graph import GraphClient, GraphResponse
-from monitor.normalize import PayloadError
+from monitor.normalize import PayloadError, repairing
 from storage import poll_state as state
 from storage.ingest import IngestPolicy, ingest
 from storage.records import ItemRecord
 
 log = logging.getLogger("pakn.monitor")
 MAX_THREAD_PAGES = 2000
+# rejected_payloads.kind: an object not stored, and one stored after a repair.
+REJECTED = "graph_object"
+REPAIRED = "repaired"
 Finish = Callable[[Session, set[str], list[ItemRecord]], None]
 
 
@@ -159,22 +162,41 @@ class ThreadWalker:
             raise GraphError("transient", message="page without a data list")
         records: list[ItemRecord] = []
         bad: list[tuple[Any, str]] = []
+        repaired: list[tuple[Any, str]] = []
+        seen: set[str] = set()
+        now = self.ctx.clock()
         for obj in data:
             try:
-                records.append(parse(obj))
+                with repairing(now) as notes:
+                    record = parse(obj)
             except PayloadError as exc:
                 bad.append((obj, str(exc)))
-        if bad:
-            self.set_aside(bad)
+                continue
+            except RecursionError:  # a shape no guard foresaw must not stop the page
+                bad.append((obj, "đối tượng lồng quá sâu"))
+                continue
+            if notes:
+                repaired.append((obj, "; ".join(dict.fromkeys(notes))))
+            if record.external_id not in seen:  # the same id twice on one page: once
+                seen.add(record.external_id)
+                records.append(record)
+        self.set_aside(bad)
+        self.set_aside(repaired, kind=REPAIRED)
         return records
 
-    def set_aside(self, bad: Iterable[tuple[Any, str]]) -> None:
+    def set_aside(self, bad: Iterable[tuple[Any, str]], kind: str = REJECTED) -> None:
+        """Keep objects verbatim with the reason: ``graph_object`` ones were not stored,
+        ``repaired`` ones were stored as repaired (a time clamped, a NUL removed)."""
+        bad = list(bad)
+        if not bad:
+            return
         now = self.ctx.clock()
         with self.ctx.sessions.begin() as session:
             for obj, reason in bad:
-                log.warning("trang %s: bỏ riêng một đối tượng lỗi: %s", self.page.id, reason)
-                state.reject(session, self.page.id, "graph_object", obj, reason, now)
-                self.counts.rejected += 1
+                log.warning("trang %s: đối tượng lỗi (%s): %s", self.page.id, kind, reason)
+                state.reject(session, self.page.id, kind, obj, reason, now)
+                if kind == REJECTED:
+                    self.counts.rejected += 1
 
     def store(self, session: Session, records: list[ItemRecord], now: datetime) -> None:
         result = ingest(session, records, now=now, policy=self.ctx.policy)

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from simulator.errors import GraphError, bad_parameter
+from simulator.malformed import dumps
 from simulator.router import GraphRequest, GraphResponse, GraphRouter
 
 MAX_OPERATIONS = 50
@@ -35,7 +36,7 @@ def run_batch(router: GraphRouter, request: GraphRequest) -> GraphResponse:
         item: dict[str, Any] = {"code": response.status}
         if include_headers:
             item["headers"] = [{"name": k, "value": v} for k, v in response.headers.items()]
-        item["body"] = json.dumps(response.body)
+        item["body"] = dumps(response.body)
         results.append(item)
     with router.world.lock:
         headers.update(router.usage_headers(page_id, "pages", router.world.now()))

@@ -29,6 +29,7 @@ from simulator.errors import (
 )
 from simulator.faults import Faults
 from simulator.fields import FieldSpec, parse_fields
+from simulator.malformed import Malformed
 from simulator.multi_read import read_ids, requested_ids
 from simulator.payloads import render
 from simulator.records import CommentRecord, GraphRecord, MessageRecord
@@ -95,6 +96,8 @@ class GraphRouter:
         self.world = world
         self.faults = faults
         self.stats = stats
+        # Broken objects a test puts into the answers (simulator/malformed.py).
+        self.malformed = Malformed()
         self.diagnostics = Diagnostics(world)  # debug_token, permissions, subscribed_apps
 
     def handle(self, request: GraphRequest) -> GraphResponse:
@@ -114,7 +117,9 @@ class GraphRouter:
                 page_id = self.authenticate(request.params, request.header_token)
                 self.stats.count_page(page_id)
                 self._admit(page_id, kind, now, request.method)
-                status, body = 200, self._route(request, page_id, kind, now)
+                body = self._route(request, page_id, kind, now)
+                parts = [p for p in request.path.split("/") if p]
+                status, body = 200, self.malformed.apply(parts, request.params, body)
             except GraphError as error:
                 status, body, regain = error.status, error.envelope(), error.regain_minutes
                 headers["WWW-Authenticate"] = error.www_authenticate()

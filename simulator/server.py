@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 from simulator.batch import run_batch
 from simulator.errors import GraphError, transient_failure
 from simulator.faults import Faults
+from simulator.malformed import Malformed, dumps
 from simulator.router import DEFAULT_VERSION, GraphRequest, GraphResponse, GraphRouter
 from simulator.stats import Stats
 from simulator.uploads import Upload, parse
@@ -51,6 +52,11 @@ class GraphSimulator:
         self.router = GraphRouter(world, self.faults, self.stats)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+
+    @property
+    def malformed(self) -> Malformed:
+        """Broken objects and fields to serve (simulator/malformed.py)."""
+        return self.router.malformed
 
     @property
     def base_url(self) -> str:
@@ -228,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(GraphResponse(status, body, {}))
 
     def _send_json(self, response: GraphResponse) -> None:
-        payload = json.dumps(response.body).encode()
+        payload = dumps(response.body).encode()
         self._send(response.status, payload, {"Content-Type": JSON_TYPE, **response.headers})
 
     def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:

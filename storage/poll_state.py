@@ -591,8 +591,26 @@ def conversation_failed(
 
 def reject(
     session: Session, page_id: str | None, kind: str, raw: Any, reason: str, now: datetime
-) -> None:
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
-    session.add(
-        RejectedPayload(page_id=page_id, kind=kind, raw=text[:100_000], reason=reason, at=now)
+) -> bool:
+    """Keep a Graph object we could not store as it came, with why; False when kept already."""
+    try:
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
+    except RecursionError:
+        text = repr(type(raw))  # nested beyond what can be written back; the reason says so
+    raw_text, why = _storable(text[:100_000]), _storable(reason[:2000])
+    # The same broken object is served again at every read: it is kept once.
+    known = select(RejectedPayload.id).where(
+        RejectedPayload.page_id == page_id,
+        RejectedPayload.kind == kind,
+        RejectedPayload.reason == why,
+        RejectedPayload.raw == raw_text,
     )
+    if session.scalar(known.limit(1)) is not None:
+        return False
+    session.add(RejectedPayload(page_id=page_id, kind=kind, raw=raw_text, reason=why, at=now))
+    return True
+
+
+def _storable(text: str) -> str:
+    """Text both databases accept: NUL and lone surrogates written as escapes."""
+    return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
