@@ -106,7 +106,11 @@ def parse_period(spec: str, at: date, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> P
     if spec == "year":
         return year_of(at, cutoff_day)
     if ".." in spec:
-        first, _, last = spec.partition("..")
+        first, _, last = (part.strip() for part in spec.partition(".."))
+        if not last and first:
+            raise ValueError("Mới có Từ ngày: điền cả Đến ngày (hoặc chọn tuần, tháng, quý, năm).")
+        if not first and last:
+            raise ValueError("Mới có Đến ngày: điền cả Từ ngày (hoặc chọn tuần, tháng, quý, năm).")
         return between(parse_day(first), parse_day(last))
     raise ValueError(
         f"Kỳ báo cáo {spec!r} không hợp lệ; dùng week, month, quarter, year hoặc "

@@ -232,6 +232,16 @@ def test_a_wrong_date_range_comes_back_to_the_dashboard_with_the_fix(
     assert "trước ngày bắt đầu" in response.get_data(as_text=True)
 
 
+def test_a_range_with_only_its_first_day_asks_for_the_last_one_too(
+    app: Flask, sqlite_sessions: sessionmaker[Session], users: dict[str, int]
+) -> None:
+    client = client_as(app, sqlite_sessions, users["lanhdao"])
+    page = client.get("/reports/?from=2026-03-10&to=", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "điền cả Đến ngày" in text
+    assert "Ngày &#39;&#39;" not in text and "Ngày ''" not in text
+
+
 @pytest.fixture
 def served(app: Flask) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
