@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cli.intake import pause_lines
 from cli.main import App, pass_app
 
 if TYPE_CHECKING:
@@ -48,10 +49,25 @@ def doctor_command(app: App, page_id: str | None, as_json: bool, app_id: str | N
     if as_json:
         click.echo(json.dumps(as_document(reports, now), ensure_ascii=False, indent=2))
     else:
+        paused = stored_pauses(app, now)
         for page, findings in reports:
-            click.echo(as_text(page, findings))
+            click.echo(as_text(page, findings), nl=False)
+            for line in pause_lines(paused, page.id, now):
+                click.echo(f"  {line}")
+            click.echo()
     failed = any(f.status == "error" for _page, findings in reports for f in findings)
     sys.exit(1 if failed else 0)
+
+
+def stored_pauses(app: App, now: datetime) -> list[Any]:
+    """The daemon's running pauses (Meta's throttles), when its database can be read."""
+    from storage.rate_pauses import pauses
+
+    try:
+        with app.sessions().begin() as session:
+            return pauses(session, now)
+    except Exception:  # the live check does not need the database: say nothing of pauses
+        return []
 
 
 def chosen_pages(settings: Settings, page_id: str | None) -> list[PageSettings]:

@@ -55,11 +55,14 @@ def run(app: App, once: bool) -> None:
 def pages(app: App) -> None:
     """Tình trạng từng trang: lần đọc thành công gần nhất, lỗi, số mục hôm nay, mức dùng."""
     from storage.health import page_health
+    from storage.rate_pauses import pauses
 
     sessions = app.sessions()
     start = datetime.now(VN).replace(hour=0, minute=0, second=0, microsecond=0)
+    now = datetime.now(UTC)
     with sessions.begin() as session:
         rows = page_health(session, start.astimezone(UTC))
+        paused = pauses(session, now)
     for h in rows:
         state = "CÁCH LY" if h.quarantined else ("LỖI" if h.consecutive_failures else "OK")
         last = (
@@ -74,8 +77,20 @@ def pages(app: App) -> None:
         )
         if h.last_error and h.consecutive_failures:
             click.echo(f"    lỗi: {h.last_error}")
+        for line in pause_lines(paused, h.id, now):
+            click.echo(f"    {line}")
         if app.settings.webhooks.enabled:
             click.echo(f"    webhook: {webhook_line(h.webhook_last_event_at, h.webhook_events)}")
+
+
+def pause_lines(paused: list[Any], page_id: str, now: datetime) -> list[str]:
+    """What Meta's throttles stop on this page now, and until when (local time)."""
+    from storage.rate_pauses import describe, pauses_of_page
+
+    return [
+        "tạm dừng: " + describe(p, p.until.astimezone(VN).strftime("%H:%M %d/%m"))
+        for p in pauses_of_page(paused, page_id, now)
+    ]
 
 
 def webhook_line(last_event_at: datetime | None, events: int) -> str:

@@ -33,6 +33,7 @@ from storage.departments import (
     update_department,
 )
 from storage.health import page_health
+from storage.rate_pauses import page_pauses
 from storage.tables import CalendarDay, Department, User
 from storage.users import (
     UserError,
@@ -231,6 +232,7 @@ def pages() -> str:
     return render_template(
         "admin/pages.html",
         rows=page_health(db(), local_midnight),
+        pauses=page_pauses(db(), now()),
         unit_names={u.id: u.name for u in units(db())},
         webhooks_enabled=services().settings.webhooks.enabled,
     )

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.tables import RatePause
+from storage.tables import Page, RatePause
 
 APP_PAGE_ID = ""
 # What each scope stops, said to people (pakn pages, pakn doctor, the daemon's reasons).
@@ -68,6 +68,13 @@ def pauses(session: Session, since: datetime | None = None) -> list[PauseRecord]
 def pauses_of_page(records: list[PauseRecord], page_id: str, now: datetime) -> list[PauseRecord]:
     """The running pauses that stop some of this page's reads (the app's included)."""
     return [r for r in records if r.until > now and r.page_id in (APP_PAGE_ID, page_id)]
+
+
+def page_pauses(session: Session, now: datetime) -> dict[str, list[PauseRecord]]:
+    """Per page id, the running pauses that stop some of its reads (the app's included)."""
+    running = pauses(session, now)
+    ids = {r.page_id for r in running} | set(session.scalars(select(Page.id)))
+    return {pid: pauses_of_page(running, pid, now) for pid in ids if pid}
 
 
 def describe(record: PauseRecord, when: str) -> str:
