@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Flask, g, request
 
 from review.context import current_user, db, language, now, services, t
-from storage.tables import OPEN_STATUSES
+from storage.tables import RUNNING_STATUSES
 from storage.users import display_names, units
 from storage.workdays import VIETNAM_TZ
 
@@ -31,7 +31,7 @@ def day(value: date | None) -> str:
 
 def deadline_state(due_at: datetime | None, status: str) -> str:
     """ok, due_soon or overdue for an open item; "" when it has no running deadline."""
-    if due_at is None or status not in OPEN_STATUSES:
+    if due_at is None or status not in RUNNING_STATUSES:
         return ""
     return services().deadlines.status(due_at, now())
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.tables import OPEN_STATUSES, Item, Page, Reply, Unit
+from storage.tables import OPEN_STATUSES, RUNNING_STATUSES, Item, Page, Reply, Unit
 
 
 def urgent_unalerted(session: Session, received_since: datetime, limit: int = 200) -> list[Item]:
@@ -87,7 +87,7 @@ def due_and_overdue(
     open_items = select(Item).where(
         Item.unit_id == unit_id,
         Item.by_page.is_(False),
-        Item.status.in_(OPEN_STATUSES),
+        Item.status.in_(RUNNING_STATUSES),
         Item.due_at.is_not(None),
     )
     due = session.scalars(

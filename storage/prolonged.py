@@ -13,7 +13,9 @@ moment of that period (up to the time of the report):
   item's own deadline (gia hạn, storage/proposals.py).
 
 "Handled" is what storage/reports.py calls it: answered, closed or not actionable, at
-``answered_at`` or else ``closed_at``; an item handled without a recorded time never counts.
+``answered_at`` or else ``closed_at``; an item handled without a recorded time never counts. A
+transferred item is handled at its transfer, measured against the transfer's 05-working-day
+deadline instead of its own.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from storage.handling import MOVED_COLUMNS, moved_of
 from storage.proposals import DIRECTED
 from storage.report_periods import Period
-from storage.tables import OPEN_STATUSES, Item, Proposal, ProposalItem
+from storage.tables import RUNNING_STATUSES, Item, Proposal, ProposalItem
 from storage.workdays import WorkingCalendar, to_local
 
 MARGIN_WORKING_DAYS = 10
@@ -75,23 +78,27 @@ def prolonged_in(
     horizon = min(end, now)
     found: dict[int, Prolonged] = {}
     handled_at = func.coalesce(Item.answered_at, Item.closed_at)
-    query = select(Item.id, Item.status, Item.due_at, Item.answered_at, Item.closed_at).where(
+    query = select(
+        Item.id, Item.status, Item.due_at, Item.answered_at, Item.closed_at, *MOVED_COLUMNS
+    ).where(
         Item.by_page.is_(False),
         Item.due_at.is_not(None),
         Item.due_at < horizon,
         Item.created_time < horizon,
-        or_(Item.status.in_(OPEN_STATUSES), and_(handled_at.is_not(None), handled_at >= start)),
+        or_(Item.status.in_(RUNNING_STATUSES), and_(handled_at.is_not(None), handled_at >= start)),
     )
     if units is not None:
         query = query.where(Item.unit_id.in_(sorted(units)))
-    for item_id, status, due_at, answered_at, closed_at in session.execute(query):
+    for item_id, status, due_at, answered_at, closed_at, at, due in session.execute(query):
+        moved = moved_of(status, answered_at, at, due)
+        due_at = moved[1] if moved else due_at
         late_from = threshold(calendar, due_at or horizon)  # never None: filtered above
         if late_from >= horizon:
             continue
-        if status in OPEN_STATUSES:
+        if status in RUNNING_STATUSES:
             found[item_id] = Prolonged(item_id, ["open"], late_from)
             continue
-        done = answered_at or closed_at
+        done = moved[0] if moved else (answered_at or closed_at)
         if done is not None and done > max(late_from, start):
             found[item_id] = Prolonged(item_id, ["late"], late_from)
     for item_id, proposal_id, directed_at, extended_to in _extensions(

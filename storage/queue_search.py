@@ -99,9 +99,9 @@ def _work_clause(view: str, viewer: Viewer, now: datetime, soon: timedelta) -> C
     if view == "mine":
         return Item.assignee_id == viewer.user_id
     if view == "due_soon":
-        return and_(Item.due_at >= now, Item.due_at <= now + soon)
+        return and_(Item.due_at >= now, Item.due_at <= now + soon, _deadline_runs())
     if view == "overdue":
-        return Item.due_at < now
+        return and_(Item.due_at < now, _deadline_runs())
     raise ValueError(f"unknown queue view {view!r}; one of {', '.join(VIEWS)}")
 
 
@@ -109,6 +109,11 @@ def _literal(values: tuple[str, ...]) -> Any:
     # Written into the SQL rather than bound, so that PostgreSQL can prove that the query only
     # wants open items and use the partial indexes on them (storage/tables.py).
     return bindparam("statuses", values, unique=True, expanding=True, literal_execute=True)
+
+
+def _deadline_runs() -> ColumnElement[bool]:
+    # A transferred item is handled for the figures (storage/reports.py): never due, never late.
+    return Item.status != "transferred"
 
 
 def _still_open() -> ColumnElement[bool]:

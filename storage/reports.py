@@ -11,6 +11,11 @@ figure counts"):
 
 An item handled without a recorded time counts as on time: nothing shows it was late.
 
+A transfer is how the unit handles an item outside its competence (NĐ 20/2008 Điều 9.1.d,
+Luật Tố cáo 2018 Điều 24.2): a transferred item is handled at the transfer, ``on_time`` when
+made within its 05-working-day clock (storage/transfers.py) and ``late`` after it, whatever the
+item's own deadline; closing it afterwards without an answer changes nothing.
+
 The on-time rate is ``on_time / (on_time + late + overdue)``: every item whose deadline has
 come, handled or not. An overdue item counts against it (a rate of "100 %" beside 12 overdue
 items was the old formula, which left them out); an open item still in time counts for neither.
@@ -34,10 +39,11 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from storage.deadlines import load_policy
+from storage.handling import MOVED_COLUMNS, Moved, moved_of
 from storage.masking import MASKED_AUTHOR, excerpt
 from storage.prolonged import MARGIN_WORKING_DAYS, Prolonged, prolonged_in
 from storage.report_periods import Period
-from storage.tables import OPEN_STATUSES, Item, Unit
+from storage.tables import RUNNING_STATUSES, Item, Unit
 from storage.visibility import Guard, reveal, shield_for
 from storage.workdays import VIETNAM_TZ, WorkingCalendar
 
@@ -72,6 +78,7 @@ _COLUMNS = (
     Item.closed_at,
     Item.urgent,
     *(getattr(Item, d) for d in DIMENSIONS),
+    *MOVED_COLUMNS,
 )
 
 
@@ -142,11 +149,25 @@ class Report:
 def outcome(
     status: str, due_at: datetime | None, handled_at: datetime | None, now: datetime
 ) -> str:
-    if status in OPEN_STATUSES:
+    if status in RUNNING_STATUSES:
         return "overdue" if due_at is not None and due_at < now else "open"
     if due_at is None or handled_at is None or handled_at <= due_at:
         return "on_time"
     return "late"
+
+
+def item_outcome(
+    status: str,
+    due_at: datetime | None,
+    answered_at: datetime | None,
+    closed_at: datetime | None,
+    moved: Moved | None,
+    now: datetime,
+) -> str:
+    """``outcome`` with the transfer rule: ``moved`` is ``moved_of``'s answer."""
+    if moved is not None:
+        return "on_time" if moved[0] <= moved[1] else "late"
+    return outcome(status, due_at, answered_at or closed_at, now)
 
 
 def build_report(
@@ -185,7 +206,10 @@ def build_report(
     overdue_ids: list[int] = []
     urgent_ids: list[int] = []
     for row in session.execute(query.order_by(Item.created_time, Item.id)).mappings():
-        result = outcome(row["status"], row["due_at"], row["answered_at"] or row["closed_at"], now)
+        moved = moved_of(row["status"], row["answered_at"], row["moved_at"], row["moved_due"])
+        result = item_outcome(
+            row["status"], row["due_at"], row["answered_at"], row["closed_at"], moved, now
+        )
         report.totals.add(result)
         for dim in DIMENSIONS:
             slices[dim].setdefault(row[dim], Tally(row[dim])).add(result)
@@ -220,7 +244,7 @@ def scope_units(unit_id: str | None, within: Collection[str] | None) -> Collecti
 def overdue_now(session: Session, now: datetime, units: Collection[str] | None) -> int:
     """Open citizen items past their deadline now, whenever received (the queue's "Quá hạn")."""
     query = select(func.count()).where(
-        Item.by_page.is_(False), Item.status.in_(OPEN_STATUSES), Item.due_at < now
+        Item.by_page.is_(False), Item.status.in_(RUNNING_STATUSES), Item.due_at < now
     )
     if units is not None:
         query = query.where(Item.unit_id.in_(sorted(units)))
@@ -252,12 +276,22 @@ def listed(session: Session, ids: Sequence[int], now: datetime) -> list[ListedIt
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         items = list(session.scalars(select(Item).where(Item.id.in_(chunk))))
+        moved = moved_by_item(session, chunk)
         shield = shield_for(session, items)
-        out += [_listed(item, shield.guard(item), now) for item in items]
+        out += [_listed(item, shield.guard(item), moved.get(item.id), now) for item in items]
     return sorted(out, key=lambda i: (i.received_at, i.id))
 
 
-def _listed(item: Item, guard: Guard | None, now: datetime) -> ListedItem:
+def moved_by_item(session: Session, ids: Sequence[int]) -> dict[int, Moved]:
+    """The transfers that handled the items among ``ids`` (``moved_of``)."""
+    rows = session.execute(
+        select(Item.id, Item.status, Item.answered_at, *MOVED_COLUMNS).where(Item.id.in_(ids))
+    )
+    found = {i: moved_of(status, answered, at, due) for i, status, answered, at, due in rows}
+    return {i: m for i, m in found.items() if m is not None}
+
+
+def _listed(item: Item, guard: Guard | None, moved: Moved | None, now: datetime) -> ListedItem:
     shown = reveal(item, guard, None, MASKED_AUTHOR)
     return ListedItem(
         id=item.id,
@@ -272,7 +306,9 @@ def _listed(item: Item, guard: Guard | None, now: datetime) -> ListedItem:
         due_at=item.due_at,
         author=shown.author_name or "",
         excerpt=excerpt(shown.text, 200),
-        outcome=outcome(item.status, item.due_at, item.answered_at or item.closed_at, now),
+        outcome=item_outcome(
+            item.status, item.due_at, item.answered_at, item.closed_at, moved, now
+        ),
     )
 
 
@@ -329,7 +365,7 @@ def open_backlog(
     overdue = func.sum(case((Item.due_at < now, 1), else_=0))
     query = (
         select(Item.department, func.count(), overdue)
-        .where(Item.by_page.is_(False), Item.status.in_(OPEN_STATUSES))
+        .where(Item.by_page.is_(False), Item.status.in_(RUNNING_STATUSES))
         .group_by(Item.department)
     )
     if within is not None:

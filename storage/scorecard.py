@@ -33,7 +33,15 @@ from sqlalchemy.orm import Session
 
 from storage.proposals import DIRECTED, proposals_for
 from storage.report_periods import Period
-from storage.reports import ListedItem, Report, Tally, build_report, listed, outcome
+from storage.reports import (
+    ListedItem,
+    Report,
+    Tally,
+    build_report,
+    item_outcome,
+    listed,
+    moved_by_item,
+)
 from storage.satisfaction import Satisfaction, satisfaction_counts
 from storage.search_text import fold
 from storage.tables import AuditEntry, Item, Publication, Transfer, Unit
@@ -234,9 +242,13 @@ def _cohort(session: Session, report: Report) -> list[Item]:
 def _officials(session: Session, items: Sequence[Item], now: datetime) -> Officials:
     found = Officials()
     directions = proposals_for(session, [i.id for i in items])
+    moved = moved_by_item(session, [i.id for i in items])
     for item in items:
-        handled = item.answered_at or item.closed_at
-        found.tally.add(outcome(item.status, item.due_at, handled, now))
+        found.tally.add(
+            item_outcome(
+                item.status, item.due_at, item.answered_at, item.closed_at, moved.get(item.id), now
+            )
+        )
         found.directed += any(p.state in DIRECTED for p in directions[item.id])
     found.items = listed(session, [i.id for i in items], now)
     return found

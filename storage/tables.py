@@ -50,6 +50,10 @@ STATUSES = (
     "reopened",
 )
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in ("answered", "closed", "not_actionable"))
+# Open items whose deadline still runs: a transfer is the unit's handling of an item outside its
+# competence (README, "Reports: what each figure counts"), so a transferred item, still open
+# until an officer closes it, is never due or overdue.
+RUNNING_STATUSES = tuple(s for s in OPEN_STATUSES if s != "transferred")
 _OPEN_ITEMS_SQL = (
     "status NOT IN (" + ", ".join(f"'{s}'" for s in STATUSES if s not in OPEN_STATUSES) + ")"
 )

@@ -6,6 +6,9 @@ Feedback outside the unit's competence is transferred within 05 working days (NÄ
 (storage/deadlines.py), whatever the item's own deadline rule. The item moves to
 ``transferred`` through the queue's transition rules; the citizen is told through a reply the
 officer sends from a prefilled draft (``notice``).
+
+For the unit's figures a transfer is the handling of the item, on time within this clock
+(storage/handling.py, README "Reports: what each figure counts").
 """
 
 from __future__ import annotations
