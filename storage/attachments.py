@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from config.settings import Settings, default_data_dir
 from storage.tables import Item, Publication, Reply, ReplyAttachment
@@ -48,6 +48,8 @@ TYPES = {
 }
 ACCEPT = ",".join(ext for exts, _ in TYPES.values() for ext in exts)
 SENT_STATES = ("sent",)
+# The files ``attach`` wrote in a session's transaction that is not committed yet.
+_WRITTEN = "pakn.attachments.written"
 
 
 class AttachmentRefusedError(ValueError):
@@ -151,15 +153,21 @@ def attach(
     public_url: str,
 ) -> list[ReplyAttachment]:
     """Store the checked files of a reply that is still pending; a file that will not reach
-    Facebook gets the reply a link to the status page."""
+    Facebook gets the reply a link to the status page. The files are written now and removed
+    again if the session's transaction ends without a commit (``_remove_uncommitted``)."""
     rows = []
     folder = files_dir / str(reply.item_id)
     folder.mkdir(parents=True, exist_ok=True)
     for upload, state in zip(uploads, plan_states(reply.kind, uploads), strict=True):
         stored = f"{uuid.uuid4().hex}{TYPES[upload.content_type][1]}"
         temporary = folder / f".{stored}.part"
-        temporary.write_bytes(upload.data)
-        os.replace(temporary, folder / stored)
+        try:
+            temporary.write_bytes(upload.data)
+            os.replace(temporary, folder / stored)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            raise
+        session.info.setdefault(_WRITTEN, []).append(folder / stored)
         row = ReplyAttachment(
             item_id=reply.item_id,
             reply_id=reply.id,
@@ -180,6 +188,23 @@ def attach(
         _link_status_page(session, reply, public_url, now)
     session.flush()
     return rows
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written(session: Session) -> None:
+    """Committed: the rows name the files, which stay."""
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    """The transaction ended without a commit (rolled back, or the commit failed): no row names
+    the files ``attach`` wrote in it, so they go too. A process killed before either leaves
+    them on disk, never a row without its file."""
+    if transaction.parent is not None:
+        return  # a savepoint or a subtransaction: the outer transaction decides
+    for path in session.info.pop(_WRITTEN, []):
+        path.unlink(missing_ok=True)
 
 
 def _link_status_page(session: Session, reply: Reply, public_url: str, now: datetime) -> None:

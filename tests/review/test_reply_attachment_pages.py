@@ -5,9 +5,12 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
+from storage import attachments
 from storage.publication import publish_reply
 from storage.replies import mark_sent
 from storage.tables import Item, Reply, ReplyAttachment
@@ -24,9 +27,7 @@ def answer(officer: Visitor, item_id: int, files: list[tuple[str, bytes]]) -> in
         "text": "Xã đã sửa xong, gửi ảnh ạ.",
         "files": [(io.BytesIO(body), name) for name, body in files],
     }
-    response = officer.post(
-        f"/items/{item_id}/replies", data, content_type="multipart/form-data"
-    )
+    response = officer.post(f"/items/{item_id}/replies", data, content_type="multipart/form-data")
     return response.status_code
 
 
@@ -106,3 +107,27 @@ def test_the_published_list_shows_a_published_answers_photo_and_never_a_denuncia
         found.category = "to_cao"  # it turned out to be a denunciation after publishing
     assert citizen.get(f"/cong-khai/a/tep/{file_id}").status_code == 404
     assert f"/tep/{file_id}" not in citizen.get("/cong-khai/a").get_data(as_text=True)
+
+
+def test_a_reply_request_that_fails_after_storing_its_files_leaves_no_file_and_no_row(
+    world: World, signed_in: SignIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item_id = add_item(world.sessions, world.now(), "Nắp cống ngõ 9 vỡ")
+    officer = signed_in("officer.a")
+    written: list[Path] = []
+    attach = attachments.attach
+
+    def attach_then_fail(*args: Any, **kwargs: Any) -> Any:
+        rows = attach(*args, **kwargs)
+        written.extend(attachments.path_of(args[3], row) for row in rows)
+        assert all(path.is_file() for path in written)
+        raise RuntimeError("the database went away after the files were written")
+
+    monkeypatch.setattr(attachments, "attach", attach_then_fail)
+    with pytest.raises(RuntimeError, match="went away"):
+        answer(officer, item_id, [("nap-cong.png", png()), ("bien-ban.png", png(rgb=(0, 0, 9)))])
+    assert len(written) == 2 and not any(path.exists() for path in written)
+    assert [p for p in (tmp_path / "attachments").rglob("*") if p.is_file()] == []
+    with world.sessions.begin() as session:
+        assert session.scalar(select(func.count()).select_from(ReplyAttachment)) == 0
+        assert session.scalar(select(func.count()).select_from(Reply)) == 0

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage import attachments
 from storage.publication import publish_reply
 from storage.replies import create_reply, mark_sent
-from storage.tables import ReplyAttachment
+from storage.tables import Item, ReplyAttachment
 from tests.proof_files import docx, pdf, png
-from tests.storage.queue_world import NOW, People, add_item
+from tests.storage.queue_world import NOW, People, add_item, populate
 
 URL = "https://pakn.xa-a.gov.vn"
 
@@ -82,3 +82,57 @@ def test_a_denunciation_answered_in_public_takes_one_photo_and_no_document() -> 
     assert attachments.refusal(True, "public_comment", [photo]) is None
     assert "tố cáo" in (attachments.refusal(True, "public_comment", [photo, paper]) or "")
     assert attachments.refusal(True, "private_reply", [photo, paper]) is None
+
+
+def stored_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_files_written_in_a_transaction_that_rolls_back_are_removed_with_their_rows(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with sessions.begin() as session:
+        people = populate(session)
+        item_id = add_item(session, "Cống thôn 4 tắc").id
+    checked = attachments.check_all([("truoc.png", png()), ("bien-ban.pdf", pdf())])
+
+    def write_then_fail() -> None:
+        with sessions.begin() as session:
+            item = session.get(Item, item_id)
+            assert item is not None
+            reply = create_reply(session, item, "private_reply", "Đã thông.", None, NOW)
+            attachments.attach(session, reply, checked, tmp_path, people.officer_a, NOW, URL)
+            assert len(stored_files(tmp_path)) == 2  # written before the transaction ends
+            raise RuntimeError("the request fails after the write")
+
+    with pytest.raises(RuntimeError, match="after the write"):
+        write_then_fail()
+    assert stored_files(tmp_path) == []
+    with sessions.begin() as session:
+        assert session.scalar(select(func.count()).select_from(ReplyAttachment)) == 0
+
+    with sessions.begin() as session:  # committed: the files stay
+        item = session.get(Item, item_id)
+        assert item is not None
+        reply = create_reply(session, item, "private_reply", "Đã thông.", people.officer_a, NOW)
+        rows = attachments.attach(session, reply, checked, tmp_path, None, NOW, URL)
+        paths = [attachments.path_of(tmp_path, row) for row in rows]
+    assert stored_files(tmp_path) == sorted(paths)
+    with sessions.begin() as session:  # a later transaction's rollback leaves them alone
+        session.rollback()
+    assert stored_files(tmp_path) == sorted(paths)
+
+
+def test_a_savepoint_rolled_back_inside_a_committed_transaction_keeps_nothing_it_did_not_write(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with sessions.begin() as session:
+        people = populate(session)
+        item = add_item(session, "Đèn ngõ 7 hỏng")
+        reply = create_reply(session, item, "private_reply", "Đã thay.", people.officer_a, NOW)
+        rows = attachments.attach(
+            session, reply, attachments.check_all([("a.png", png())]), tmp_path, None, NOW, URL
+        )
+        with session.begin_nested() as nested:
+            nested.rollback()
+    assert stored_files(tmp_path) == [attachments.path_of(tmp_path, rows[0])]
