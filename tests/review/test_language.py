@@ -29,6 +29,17 @@ def test_pages_are_in_vietnamese_until_english_is_asked_for_and_then_stay_englis
     assert "Đăng xuất" in officer.text("/queue/triage?lang=vi")
 
 
+def test_the_english_pages_say_that_legal_texts_and_names_stay_in_vietnamese(
+    world: World, signed_in: SignIn
+) -> None:
+    officer = signed_in("officer.a")
+    note = (
+        "Legal rule texts, unit and department names, and what citizens wrote stay in Vietnamese."
+    )
+    assert note in officer.text("/queue/all?lang=en")
+    assert "vẫn bằng tiếng Việt" not in officer.text("/queue/all?lang=vi")
+
+
 def test_a_users_language_choice_is_remembered_at_the_next_sign_in(
     world: World, signed_in: SignIn
 ) -> None:
