@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.daemon import Daemon
+from monitor.errors import GraphError
+from monitor.governor import Governor
 from simulator import GraphSimulator, World
 from storage import rate_pauses
 from storage.tables import Item
@@ -219,3 +221,47 @@ def test_page_state_says_in_vietnamese_what_is_paused_and_until_when(
     assert text.startswith("Facebook giới hạn trang này: tạm dừng đọc tin nhắn Messenger")
     assert "15:07 02/03" in text and "theo thời điểm Facebook báo" in text
     assert rate_pauses.pauses_of_page(stored, AIQ, clock.now) == []
+
+
+def app_usage(percent: int) -> dict[str, str]:
+    return {"X-App-Usage": f'{{"call_count": {percent}, "total_cputime": 1, "total_time": 1}}'}
+
+
+def buc_usage(page_id: str, kind: str, minutes: int) -> dict[str, str]:
+    entry = (
+        f'{{"type": "{kind}", "call_count": 100, "total_cputime": 20, "total_time": 30, '
+        f'"estimated_time_to_regain_access": {minutes}}}'
+    )
+    return {"X-Business-Use-Case-Usage": f'{{"{page_id}": [{entry}]}}'}
+
+
+def test_meta_s_stated_time_is_never_stretched_by_the_backoff(clock: Clock) -> None:
+    governor = Governor(clock)
+    start = clock.now
+    governor.observe(buc_usage(CAM, "messenger", 3))
+    err = GraphError("throttled", code=80006, retry_after_seconds=180)
+    clock.advance(seconds=20)  # the cycle went on before its failures were sorted
+    for _ in range(3):
+        assert governor.throttled(CAM, 180, "messenger", err) == start + timedelta(minutes=3)
+    assert governor.level(CAM, "pages") == "normal" and governor.level(AIQ, "messenger") == "normal"
+    clock.now = start + timedelta(minutes=3)
+    assert governor.level(CAM, "messenger") == "normal"
+
+
+def test_the_app_s_usage_pauses_every_page_for_a_backoff_that_doubles_while_it_stays_high(
+    clock: Clock,
+) -> None:
+    governor = Governor(clock)
+    start = clock.now
+    governor.observe(app_usage(95))
+    assert {governor.level(p, k) for p in (CAM, AIQ) for k in ("pages", "messenger")} == {"paused"}
+    clock.now = start + timedelta(seconds=60)
+    assert governor.level(AIQ, "messenger") == "normal"  # the probe may go
+    governor.observe(app_usage(92))
+    clock.now = start + timedelta(seconds=179)
+    assert governor.level(CAM, "pages") == "paused"
+    clock.now = start + timedelta(seconds=180)
+    governor.observe(app_usage(40))
+    governor.observe(app_usage(91))  # clear, then high again: 60 s from the start once more
+    assert governor.pause_for(CAM, "pages") is not None
+    assert governor.pauses[("", "app")].until == clock.now + timedelta(seconds=60)
