@@ -82,21 +82,17 @@ def _tree(item: Item, comments: list[Item], show: Callable[[Item], ItemCard]) ->
         else:
             top.append(c)
 
+    reached: set[int] = set()
+
     def node(c: Item, depth: int, seen: frozenset[str]) -> ThreadNode:
+        reached.add(c.id)
         below = [] if depth >= MAX_DEPTH else children.get(c.external_id, [])
         inner = seen | {c.external_id}
         replies = [node(r, depth + 1, inner) for r in below if r.external_id not in inner]
         return ThreadNode(show(c), c.id == item.id, replies)
 
     nodes = [node(c, 0, frozenset()) for c in top]
-    # Rows whose parents point at each other in a loop hang from nothing: shown at the top.
-    reached = {n.card.id for n in _walk(nodes)}
+    # Rows whose parents point at each other in a loop, or nest too deep, hang from nothing:
+    # shown at the top level rather than lost.
     nodes += [ThreadNode(show(c), c.id == item.id) for c in comments if c.id not in reached]
     return nodes
-
-
-def _walk(nodes: list[ThreadNode]) -> list[ThreadNode]:
-    found: list[ThreadNode] = []
-    for n in nodes:
-        found += [n, *_walk(n.replies)]
-    return found
