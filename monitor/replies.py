@@ -119,6 +119,12 @@ def _reply_sentence(err: GraphError, retrying: bool) -> str:
     return _FAILED_VI["permanent"]
 
 
+def _retry_wait(err: GraphError, attempts: int) -> timedelta:
+    """How long a send Facebook certainly did not take waits before its next try: Meta's stated
+    time, else 1, 2, 4, 8 minutes after the 1st, 2nd, 3rd, 4th failure."""
+    return timedelta(seconds=err.retry_after_seconds or 60 * 2**attempts)
+
+
 @dataclass(frozen=True)
 class _Ready:
     plan: queue.SendPlan
@@ -167,7 +173,7 @@ class ReplySender:
             due = queue.due(session, self.clock())
         sent = sum(self._send_one(reply_id) for reply_id in due)
         with self.sessions.begin() as session:
-            waiting = files.due(session)
+            waiting = files.due(session, self.clock())
         for row_id in waiting:
             self._send_file(row_id)
         return sent
@@ -283,14 +289,18 @@ class ReplySender:
         with self.sessions.begin() as session:
             row = session.get(ReplyAttachment, row_id)
             attempts = row.attempts if row is not None else MAX_ATTEMPTS
+            retry_at = None
             if err.maybe_sent:
                 status = "unknown"
             elif err.kind in ("transient", "throttled") and attempts + 1 < MAX_ATTEMPTS:
-                status = "pending"  # certainly not sent: the next round tries again
+                # Certainly not sent: try again later, paced like a reply (_failed).
+                status, retry_at = "pending", now + _retry_wait(err, attempts)
             else:
                 status = "failed"
             reason = reply_failure_vi(err, retrying=status == "pending")
-            done = files.record(session, row_id, self.owner, now, status=status, error=reason)
+            done = files.record(
+                session, row_id, self.owner, now, status=status, error=reason, retry_at=retry_at
+            )
         if not done:
             self._claim_lost(row_id, err.short())
 
@@ -307,10 +317,10 @@ class ReplySender:
                 done = queue.record_unknown(session, reply_id, self.owner, reason, now)
             elif err.kind in ("transient", "throttled") and reply.attempts + 1 < MAX_ATTEMPTS:
                 # Certainly not sent (no connection, or Meta throttled it): try again later.
-                wait = timedelta(seconds=err.retry_after_seconds or 60 * 2**reply.attempts)
                 reason = reply_failure_vi(err, retrying=True)
+                retry_at = now + _retry_wait(err, reply.attempts)
                 done = queue.record_failed(
-                    session, reply_id, self.owner, reason, now, retry_at=now + wait
+                    session, reply_id, self.owner, reason, now, retry_at=retry_at
                 )
             else:
                 permanent = err.kind == "permanent"

@@ -9,7 +9,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import claims
@@ -46,13 +46,18 @@ def settle_with_reply(session: Session, reply_id: int, graph_id: str | None, now
     )
 
 
-def due(session: Session, limit: int = 20) -> list[int]:
-    """Files waiting for their own message whose reply's text went out."""
+def _due_now(now: datetime) -> ColumnElement[bool]:
+    return or_(ReplyAttachment.next_attempt_at.is_(None), ReplyAttachment.next_attempt_at <= now)
+
+
+def due(session: Session, now: datetime, limit: int = 20) -> list[int]:
+    """Files waiting for their own message whose reply's text went out and whose time has come
+    (a file that failed for a passing reason waits, like a reply)."""
     return list(
         session.scalars(
             select(ReplyAttachment.id)
             .join(Reply, Reply.id == ReplyAttachment.reply_id)
-            .where(ReplyAttachment.status == "pending", Reply.status == "sent")
+            .where(ReplyAttachment.status == "pending", Reply.status == "sent", _due_now(now))
             .order_by(ReplyAttachment.id)
             .limit(limit)
         )
@@ -62,7 +67,7 @@ def due(session: Session, limit: int = 20) -> list[int]:
 def claim(
     session: Session, row_id: int, owner: str, now: datetime, lease: timedelta
 ) -> ReplyAttachment | None:
-    return claims.claim(session, ReplyAttachment, row_id, owner, now, lease)
+    return claims.claim(session, ReplyAttachment, row_id, owner, now, lease, _due_now(now))
 
 
 def expire_stale(session: Session, now: datetime, reason: str) -> list[ReplyAttachment]:
@@ -105,15 +110,17 @@ def record(
     status: str,
     graph_id: str | None = None,
     error: str | None = None,
+    retry_at: datetime | None = None,
 ) -> bool:
-    """Facebook's answer for one file (sent, failed, unknown, or pending to try again);
-    False (nothing written) when the claim was lost."""
+    """Facebook's answer for one file (sent, failed, unknown, or pending to try again from
+    ``retry_at``); False (nothing written) when the claim was lost."""
     row = _still_ours(session, row_id, owner, now)
     if row is None:
         return False
     if not (status == "unknown" and row.status == "unknown"):
         row.attempts += 1
     row.status, row.graph_id, row.error, row.updated_at = status, graph_id, error, now
+    row.next_attempt_at = retry_at if status == "pending" else None
     return True
 
 

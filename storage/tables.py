@@ -684,6 +684,8 @@ class ReplyAttachment(Base):
     status: Mapped[str] = mapped_column(String(12), index=True)
     updated_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A file certainly not sent (transient, throttled) waits until then, as a reply does.
+    next_attempt_at: Mapped[datetime | None]
     graph_id: Mapped[str | None] = mapped_column(String(160))
     error: Mapped[str | None] = mapped_column(Text)
     claimed_by: Mapped[str | None] = mapped_column(String(80))

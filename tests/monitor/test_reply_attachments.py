@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.daemon import Daemon
+from monitor.errors import GraphError
 from monitor.graph import GraphClient
 from monitor.replies import LEASE, ReplySender
 from simulator import GraphSimulator, World
@@ -148,3 +150,77 @@ def test_a_file_whose_window_closed_is_not_sent_and_says_why(
     assert [e["message"] for e in sent(world, "message")] == ["Biên bản đây ạ."]
     (row,) = rows(sessions, reply_id)
     assert row.status == "failed" and "24 giờ" in (row.error or "")
+
+
+class FilesRefused(GraphClient):
+    """Facebook certainly did not take the file (no connection, a throttle): every Send API
+    request carrying ``filedata`` fails before reaching Meta while ``refusing`` is set."""
+
+    def __init__(self, client: GraphClient, error: GraphError) -> None:
+        super().__init__(client.settings)
+        self.error, self.refusing, self.file_posts = error, True, 0
+
+    def post(self, path: str, token: str, **kw: Any) -> Any:
+        if kw.get("files") and "filedata" in kw["files"]:
+            self.file_posts += 1
+            if self.refusing:
+                raise self.error
+        return super().post(path, token, **kw)
+
+
+def messenger_answer_with_a_photo(world: World, daemon: Daemon, sessions: Any) -> int:
+    world.add_message(CAM, user=CITIZEN, message="ad ơi cho em xin ảnh biên bản")
+    daemon.poll_cycle()
+    with sessions.begin() as session:
+        message = session.scalar(select(Item.external_id).where(Item.source == "facebook_message"))
+    assert message is not None
+    return answer_with(daemon, message, "messenger", "Biên bản đây ạ.", [("b.png", png())])
+
+
+def test_a_file_that_failed_for_a_passing_reason_waits_longer_before_each_of_its_five_tries(
+    world: World, daemon: Daemon, sessions: sessionmaker[Session], clock: Any
+) -> None:
+    reply_id = messenger_answer_with_a_photo(world, daemon, sessions)
+    client = FilesRefused(daemon.client, GraphError("transient", message="connection refused"))
+    daemon_sender = sender(daemon, client=client)
+    assert daemon_sender.send_due() == 1  # the text went; the photo did not
+    assert client.file_posts == 1
+    for wait_minutes in (1, 2, 4, 8):  # the reply sender's pacing: 60 s · 2^attempts
+        (row,) = rows(sessions, reply_id)
+        assert row.status == "pending" and "tự gửi lại" in (row.error or "")
+        assert row.next_attempt_at == clock() + timedelta(minutes=wait_minutes)
+        tries = client.file_posts
+        daemon_sender.send_due()  # the next daemon rounds come before the time: nothing
+        clock.advance(minutes=wait_minutes, seconds=-1)
+        daemon_sender.send_due()
+        assert client.file_posts == tries
+        clock.advance(seconds=1)
+        daemon_sender.send_due()
+        assert client.file_posts == tries + 1
+    (row,) = rows(sessions, reply_id)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("failed", 5, None)
+    clock.advance(hours=6)
+    daemon_sender.send_due()
+    assert client.file_posts == 5
+    assert [e["message"] for e in sent(world, "message")] == ["Biên bản đây ạ."]
+
+
+def test_a_throttled_file_waits_the_time_meta_stated_and_then_goes_once(
+    world: World, daemon: Daemon, sessions: sessionmaker[Session], clock: Any
+) -> None:
+    reply_id = messenger_answer_with_a_photo(world, daemon, sessions)
+    throttled = GraphError("throttled", code=613, retry_after_seconds=1800, message="slow down")
+    client = FilesRefused(daemon.client, throttled)
+    daemon_sender = sender(daemon, client=client)
+    daemon_sender.send_due()
+    client.refusing = False
+    clock.advance(minutes=29)
+    daemon_sender.send_due()
+    assert client.file_posts == 1
+    clock.advance(minutes=1)
+    daemon_sender.send_due()
+    daemon_sender.send_due()
+    assert client.file_posts == 2
+    (row,) = rows(sessions, reply_id)
+    assert (row.status, row.attempts, row.next_attempt_at) == ("sent", 2, None)
+    assert [e["attachment"]["name"] for e in sent(world, "message")[1:]] == ["b.png"]
