@@ -98,9 +98,7 @@ def test_the_meeting_summary_docx_has_the_groups_counts_proposals_and_direction(
     assert entry.user_id == world.people.officer_a and "docx" in (entry.after or "")
 
 
-def test_the_meeting_summary_docx_never_names_a_denouncer(
-    world: World, signed_in: SignIn
-) -> None:
+def test_the_meeting_summary_docx_never_names_a_denouncer(world: World, signed_in: SignIn) -> None:
     add_item(
         world.sessions,
         world.now(),
