@@ -41,6 +41,7 @@ def call_add(
     """Ghi một cuộc gọi: nó vào hàng đợi qua cùng đường với bình luận và tin nhắn."""
     from cli.services import ingest_policy
     from storage.hotline import Call, log_call
+    from storage.workdays import deadline_text
 
     content = (text if text is not None else sys.stdin.read()).strip()
     if not content:
@@ -59,7 +60,7 @@ def call_add(
         logged = log_call(session, call, policy=policy, now=datetime.now(UTC), user_id=None)
         item = logged.item
         state = "đã ghi" if logged.new else "đã có từ trước (cùng mã), không ghi thêm"
-        due = item.due_at.astimezone(VN).strftime("%H:%M %d/%m/%Y") if item.due_at else "—"
+        due = deadline_text(item.due_at) if item.due_at else "—"
         urgent = " KHẨN" if item.urgent else ""
         click.echo(f"Mục #{item.id} {state}: {item.category}{urgent} · {item.field} · hạn {due}")
 

@@ -12,16 +12,17 @@ from flask import Flask, g, request
 from review.context import current_user, db, language, now, services, t
 from storage.tables import RUNNING_STATUSES
 from storage.users import display_names, units
-from storage.workdays import VIETNAM_TZ
+from storage.workdays import VIETNAM_TZ, ends_its_day
 
 
 def local(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """A stored (UTC) time in Hà Nội time; 24:00 deadlines (23:59:59.999999) read as 24:00."""
+    """A stored (UTC) time in Hà Nội time; a deadline that ends with its day (23:59:59.999999)
+    reads "hết ngày 04/12/2026", as storage.workdays.deadline_text writes it everywhere."""
     if value is None:
         return ""
     moment = value.astimezone(VIETNAM_TZ)
-    if (moment.hour, moment.minute, moment.second) == (23, 59, 59) and fmt.endswith("%H:%M"):
-        return moment.strftime(fmt.replace("%H:%M", "24:00"))
+    if ends_its_day(moment) and fmt.endswith("%H:%M"):
+        return t("due.end_of_day", day=moment.strftime("%d/%m/%Y"))
     return moment.strftime(fmt)
 
 

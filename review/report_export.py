@@ -28,7 +28,7 @@ from storage.reports import (
     percent,
     summary_rows,
 )
-from storage.workdays import VIETNAM_TZ
+from storage.workdays import VIETNAM_TZ, deadline_text
 
 TITLE = "BÁO CÁO TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ CỦA NGƯỜI DÂN"
 UNKNOWN = "Chưa xác định"
@@ -131,7 +131,7 @@ def item_rows(
             display_name("field", item.field, report),
             item.department or UNKNOWN,
             STATUS_NAMES.get(item.status, item.status),
-            local_time(item.due_at),
+            deadline_text(item.due_at) if item.due_at else "",
             OUTCOME_NAMES[item.outcome],
             item.author,
             item.excerpt,

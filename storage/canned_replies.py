@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from storage.audit import record as audit
 from storage.tables import CannedReply, Item
 from storage.visibility import reveal, shield_for
-from storage.workdays import VIETNAM_TZ
+from storage.workdays import deadline_text
 
 PLACEHOLDERS: Final = ("ten_nguoi_dan", "ma_muc", "han_xu_ly")
 NO_NAME: Final = "anh/chị"
@@ -198,11 +198,5 @@ def fill(session: Session, body: str, item: Item) -> str:
 
 
 def deadline_words(due_at: datetime | None) -> str:
-    """ "17:00 ngày 12/03/2026", "ngày 12/03/2026" for a deadline at the end of the day."""
-    if due_at is None:
-        return NO_DEADLINE
-    local = due_at.astimezone(VIETNAM_TZ)
-    day = local.strftime("ngày %d/%m/%Y")
-    if (local.hour, local.minute) == (23, 59):
-        return day
-    return f"{local.strftime('%H:%M')} {day}"
+    """ "17:00 ngày 12/03/2026", "hết ngày 12/03/2026" for a deadline at the end of the day."""
+    return NO_DEADLINE if due_at is None else deadline_text(due_at)

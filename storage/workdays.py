@@ -33,6 +33,21 @@ _DAY_KEYS = {name: i for names in (_WEEKDAY_KEYS, _THU_KEYS) for i, name in enum
 _MAX_DAYS_OFF_IN_A_ROW = 400
 
 
+def ends_its_day(moment: datetime) -> bool:
+    """True for a deadline stored as the end (24:00) of its day, in ``moment``'s own zone."""
+    return (moment.hour, moment.minute, moment.second) == (23, 59, 59)
+
+
+def deadline_text(due_at: datetime) -> str:
+    """A deadline as Vietnamese documents write it, in Việt Nam's time: "hết ngày 04/12/2026"
+    for one that ends with its day (never "24:00", "23:59" or "00:00" of the next day), else
+    "17:00 ngày 04/12/2026". Every page, file, alert and reply writes deadlines through this."""
+    local = to_local(due_at)
+    if ends_its_day(local):
+        return f"hết ngày {local:%d/%m/%Y}"
+    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
+
+
 def to_local(moment: datetime, tz: tzinfo = VIETNAM_TZ) -> datetime:
     """``moment`` converted to ``tz``; naive datetimes are refused because their zone is a guess."""
     if moment.tzinfo is None or moment.utcoffset() is None:

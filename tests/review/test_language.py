@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, datetime, time
 from pathlib import Path
 
 from classifier.labels import CATEGORIES, FIELDS
 from review.i18n import load_texts
-from storage.tables import REPLY_KINDS, REPLY_STATES, ROLES, SOURCES, STATUSES
+from storage.tables import REPLY_KINDS, REPLY_STATES, ROLES, SOURCES, STATUSES, Item
+from storage.workdays import VIETNAM_TZ
 from tests.review.personas import Visitor, World, add_item
 
 SignIn = Callable[[str], Visitor]
@@ -93,3 +95,17 @@ def test_every_text_key_written_in_the_code_and_templates_exists() -> None:
     assert sorted(k for k in used if k not in vi) == []
     kinds = {kind for path in sources for kind in _LABEL_KIND.findall(path.read_text("utf-8"))}
     assert sorted(k for k in kinds if f"{k}.none" not in vi) == []
+
+
+def test_a_deadline_that_ends_with_its_day_reads_het_ngay_on_the_item_page(
+    world: World, signed_in: SignIn
+) -> None:
+    item_id = add_item(world.sessions, world.now(), "Xin hỏi thủ tục cấp giấy phép xây dựng")
+    with world.sessions.begin() as session:
+        found = session.get(Item, item_id)
+        assert found is not None
+        found.due_at = datetime.combine(date(2026, 3, 12), time.max, tzinfo=VIETNAM_TZ)
+    officer = signed_in("officer.a")
+    page = officer.text(f"/items/{item_id}")
+    assert "hết ngày 12/03/2026" in page and "24:00" not in page
+    assert "end of 12/03/2026" in officer.text(f"/items/{item_id}?lang=en")

@@ -109,5 +109,5 @@ def test_a_denouncer_is_never_named_by_a_template(world: tuple[Session, People])
 def test_deadlines_read_as_officers_write_them() -> None:
     assert deadline_words(None) == NO_DEADLINE
     end_of_day = datetime(2026, 3, 12, 16, 59, 59, 999999, tzinfo=UTC)  # 23:59:59 in Hà Nội
-    assert deadline_words(end_of_day) == "ngày 12/03/2026"
+    assert deadline_words(end_of_day) == "hết ngày 12/03/2026"
     assert deadline_words(datetime(2026, 3, 12, 3, 0, tzinfo=UTC)) == "10:00 ngày 12/03/2026"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storage.workdays import VIETNAM_TZ, WorkingCalendar
+from storage.workdays import VIETNAM_TZ, WorkingCalendar, deadline_text
 
 TET_2026 = {date(2026, 2, 14) + timedelta(days=k): "Nghỉ Tết Bính Ngọ" for k in range(9)}
 MAKE_UP_SATURDAY = date(2026, 3, 14)
@@ -268,3 +268,10 @@ def test_working_minutes_add_up_and_end_inside_office_hours(
     )
     combined = BUSY_CALENDAR.add_working_hours(start, (a + b) / 60)
     assert BUSY_CALENDAR.add_working_hours(first, b / 60) == combined
+
+
+def test_a_deadline_that_ends_with_its_day_is_written_het_ngay_never_24_00_or_23_59() -> None:
+    end = datetime.combine(date(2026, 12, 4), time.max, tzinfo=VIETNAM_TZ)
+    assert deadline_text(end) == "hết ngày 04/12/2026"
+    assert deadline_text(end.astimezone(UTC)) == "hết ngày 04/12/2026"
+    assert deadline_text(datetime(2026, 12, 4, 10, 0, tzinfo=UTC)) == "17:00 ngày 04/12/2026"
