@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cli.main import App, pass_app
 from storage.workdays import VIETNAM_TZ as VN
+
+if TYPE_CHECKING:
+    from storage.health import PageHealth
 
 
 def build_daemon(app: App, **kwargs: Any) -> Any:
@@ -80,7 +83,22 @@ def pages(app: App) -> None:
         for line in pause_lines(paused, h.id, now):
             click.echo(f"    {line}")
         if app.settings.webhooks.enabled:
-            click.echo(f"    webhook: {webhook_line(h.webhook_last_event_at, h.webhook_events)}")
+            click.echo(f"    webhook: {subscription_line(h)}")
+            click.echo(f"    sự kiện: {webhook_line(h.webhook_last_event_at, h.webhook_events)}")
+
+
+def subscription_line(h: PageHealth) -> str:
+    """The page's subscription as the daemon last read it (``/{page}/subscribed_apps``)."""
+    if h.webhook_apps_read_at is None:
+        return "chưa kiểm tra đăng ký (daemon đọc khi khởi động rồi mỗi giờ)"
+    read = f"đọc lúc {h.webhook_apps_read_at.astimezone(VN):%d/%m %H:%M}"
+    if h.webhook_apps is None:
+        return f"chưa rõ: không đọc được đăng ký ({read}): {h.webhook_apps_error or '?'}"
+    if not h.webhook_apps:
+        return f"TẮT: trang chưa cài ứng dụng nào ({read}; đăng ký: pakn webhooks subscribe)"
+    if not h.webhook_fields:
+        return f"TẮT: ứng dụng đã cài nhưng không nhận trường nào ({read})"
+    return f"BẬT, trường: {', '.join(h.webhook_fields)} ({read})"
 
 
 def pause_lines(paused: list[Any], page_id: str, now: datetime) -> list[str]:

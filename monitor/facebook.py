@@ -2,8 +2,9 @@
 
 The poll cycle itself is the daemon's main loop (``monitor/daemon.py``: leases per page, the
 feed and the inbox as separate units, rate-limit governors); this module lists the channel's
-other jobs: sending replies, performing hide/unhide requests, and consuming webhook deliveries
-when ``webhooks.enabled``. Health comes from ``storage.health.page_health``.
+other jobs: sending replies, performing hide/unhide requests, and, when ``webhooks.enabled``,
+consuming webhook deliveries and reading each page's subscription (monitor/subscriptions.py).
+Health comes from ``storage.health.page_health``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from monitor.channel import ChannelJob
 from monitor.moderation import EVERY_SECONDS as MODERATION_EVERY_SECONDS
 from monitor.moderation import ModerationSender
 from monitor.replies import ReplySender
+from monitor.subscriptions import JOB_EVERY_SECONDS as SUBSCRIPTIONS_EVERY_SECONDS
+from monitor.subscriptions import SubscriptionWatch
 from monitor.webhook_consumer import WebhookConsumer
 
 if TYPE_CHECKING:
@@ -44,4 +47,6 @@ class FacebookChannel:
         if d.settings.webhooks.enabled:
             consumer = WebhookConsumer(d.settings, d.sessions, d.clock, d.owner, d.poll_now)
             jobs.append(ChannelJob("webhooks", WEBHOOK_EVERY_SECONDS, consumer.run))
+            watch = SubscriptionWatch(d.settings, d.sessions, d.client, d.clock, d.governor)
+            jobs.append(ChannelJob("subscriptions", SUBSCRIPTIONS_EVERY_SECONDS, watch.run))
         return jobs

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from storage.tables import Conversation, Item, Page, Post, WebhookPageState
+from storage.webhooks import SubscribedApp, subscribed_apps
 
 # Items whose sender Graph withheld, counted over this many days before day_start: an app
 # without Advanced Access gets comments without ``from`` (restfb/restfb#1136).
@@ -38,6 +39,18 @@ class PageHealth:
     # Meta's webhooks for this page: the last event the daemon consumed, and how many so far.
     webhook_last_event_at: datetime | None = None
     webhook_events: int = 0
+    # The page's subscription as the daemon last read it (``/{page}/subscribed_apps``): the
+    # apps installed with their fields (None: not read yet, or the last read failed), when,
+    # and why the last read failed.
+    webhook_apps: tuple[SubscribedApp, ...] | None = None
+    webhook_apps_read_at: datetime | None = None
+    webhook_apps_error: str | None = None
+
+    @property
+    def webhook_fields(self) -> tuple[str, ...]:
+        """Every field some app installed on the page receives, in Meta's order."""
+        fields = [f for app in self.webhook_apps or () for f in app.fields]
+        return tuple(dict.fromkeys(fields))
 
 
 def _per_page(session: Session, query: Select[Any, Any]) -> dict[str | None, int]:
@@ -98,9 +111,20 @@ def page_health(session: Session, day_start: datetime) -> list[PageHealth]:
             failing_objects=failing.get(page.id, 0),
             webhook_last_event_at=_last_event(webhooks.get(page.id)),
             webhook_events=webhooks[page.id].events_total if page.id in webhooks else 0,
+            **_subscription(webhooks.get(page.id)),
         )
         for page, count in rows
     ]
+
+
+def _subscription(state: WebhookPageState | None) -> dict[str, Any]:
+    if state is None:
+        return {}
+    return {
+        "webhook_apps": subscribed_apps(state.subscribed_apps),
+        "webhook_apps_read_at": state.subscriptions_read_at,
+        "webhook_apps_error": state.subscriptions_error,
+    }
 
 
 def _last_event(state: WebhookPageState | None) -> datetime | None:

@@ -463,13 +463,19 @@ class WebhookDelivery(Base):
 
 
 class WebhookPageState(Base):
-    """Per page: when a webhook event last arrived and how many, for page health and alerts."""
+    """Per page: when a webhook event last arrived and how many, for page health and alerts,
+    and the page's webhook subscription as the daemon last read it."""
 
     __tablename__ = "webhook_page_state"
     page_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_event_at: Mapped[datetime | None]
     events_total: Mapped[int] = mapped_column(Integer, default=0)
     silent_alerted_at: Mapped[datetime | None]
+    # What the daemon last read of ``/{page}/subscribed_apps``: the apps installed on the page
+    # with their fields (JSON list of {id, name, fields}), when, and the reason if it failed.
+    subscribed_apps: Mapped[str | None] = mapped_column(Text)
+    subscriptions_read_at: Mapped[datetime | None]
+    subscriptions_error: Mapped[str | None] = mapped_column(Text)
 
 
 class RatePause(Base):

@@ -9,6 +9,7 @@ and is taken again: consuming is idempotent, because it only triggers reads whos
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -121,6 +122,67 @@ def healthy(session: Session, page_id: str, now: datetime, within: timedelta = S
         and state.last_event_at >= now - within
         and state.silent_alerted_at is None
     )
+
+
+@dataclass(frozen=True)
+class SubscribedApp:
+    """An app installed on a page (``GET /{page}/subscribed_apps``) and the fields it gets."""
+
+    id: str
+    name: str
+    fields: tuple[str, ...]
+
+
+def record_subscriptions(
+    session: Session,
+    page_id: str,
+    now: datetime,
+    apps: Sequence[SubscribedApp] | None,
+    error: str | None = None,
+) -> None:
+    """What the daemon read of the page's subscriptions: the apps, or (``apps`` None) why the
+    read failed, in Vietnamese; a failed read leaves the subscription unknown, not "off"."""
+    state = session.get(WebhookPageState, page_id)
+    if state is None:
+        state = WebhookPageState(page_id=page_id, events_total=0)
+        session.add(state)
+    state.subscriptions_read_at = now
+    if apps is None:
+        state.subscribed_apps, state.subscriptions_error = None, (error or "?")[:2000]
+        return
+    listed = [{"id": a.id, "name": a.name, "fields": list(a.fields)} for a in apps]
+    state.subscribed_apps = json.dumps(listed, ensure_ascii=False)
+    state.subscriptions_error = None
+
+
+def subscribed_apps(raw: str | None) -> tuple[SubscribedApp, ...] | None:
+    """The stored list back; None when never read or the last read failed."""
+    if raw is None:
+        return None
+    return tuple(
+        SubscribedApp(str(a["id"]), str(a["name"]), tuple(str(f) for f in a["fields"]))
+        for a in json.loads(raw)
+    )
+
+
+def subscriptions_due(
+    session: Session, page_ids: Sequence[str], now: datetime, every: timedelta
+) -> list[str]:
+    """Pages whose subscriptions were never read, or last read ``every`` ago or more."""
+    read = {
+        page_id: at
+        for page_id, at in session.execute(
+            select(WebhookPageState.page_id, WebhookPageState.subscriptions_read_at).where(
+                WebhookPageState.page_id.in_(page_ids)
+            )
+        )
+    }
+    due = []
+    for page_id in page_ids:
+        at = read.get(page_id)
+        if at is None or at <= now - every:
+            due.append(page_id)
+    return due
 
 
 def backlog(session: Session) -> int:
