@@ -61,6 +61,7 @@ class LabelsForm(Form):
 class StatusForm(Form):
     status = SelectField(validators=[InputRequired(REQUIRED)], validate_choice=False)
     note = TextAreaField(validators=[Optional(), Length(max=5000)])
+    confirm_close = BooleanField()  # closing is the last step: asked for on purpose
 
 
 class AssignForm(Form):

@@ -198,6 +198,10 @@ def status(item_id: int) -> BaseResponse:
     if not form.validate():
         form_errors(form)
         return back(item)
+    closing = form.status.data == "closed" and "closed" in form.status.choices
+    if closing and not form.confirm_close.data:
+        flash(t("item.close_unconfirmed"), "error")
+        return back(item)
     try:
         change_status(db(), item, form.status.data or "", viewer().user_id, now())
         if (form.note.data or "").strip():

@@ -66,10 +66,28 @@ def _status_name(status: str) -> str:
     return STATUS_NAMES.get(status, status)
 
 
+# The step that usually follows: listed first, so a status form defaults to going forward
+# (after "Nhận xử lý" an item is assigned, and its next step is in_progress, not in_triage).
+USUAL_NEXT: Final[dict[str, str]] = {
+    "new": "acknowledged",
+    "acknowledged": "in_triage",
+    "in_triage": "assigned",
+    "assigned": "in_progress",
+    "in_progress": "answered",
+    "waiting_citizen": "in_progress",
+    "transferred": "closed",
+    "answered": "closed",
+    "closed": "reopened",
+    "not_actionable": "reopened",
+    "reopened": "in_progress",
+}
+
+
 def allowed_next(status: str) -> list[str]:
-    """The statuses an item may move to, in workflow order."""
+    """The statuses an item may move to: the usual next step first, then workflow order."""
     targets = TRANSITIONS.get(status, frozenset())
-    return [s for s in STATUSES if s in targets]
+    usual = USUAL_NEXT.get(status)
+    return sorted((s for s in STATUSES if s in targets), key=lambda s: s != usual)
 
 
 def change_status(session: Session, item: Item, status: str, user_id: int, now: datetime) -> None:

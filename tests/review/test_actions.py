@@ -173,3 +173,30 @@ def test_notes_are_saved_and_shown_with_their_author(world: World, signed_in: Si
     officer.post(f"/items/{item_id}/notes", {"text": "Viettel hẹn sửa thứ Năm"})
     page = officer.text(f"/items/{item_id}")
     assert "Viettel hẹn sửa thứ Năm" in page and "Cán bộ An" in page
+
+
+def test_after_taking_an_item_the_status_form_offers_the_step_forward_first(
+    world: World, signed_in: SignIn
+) -> None:
+    item_id = add_item(world.sessions, world.now(), "Đường ngõ 7 ngập sau mưa")
+    officer = signed_in("officer.a")
+    officer.post(f"/items/{item_id}/assign", {"assignee": str(world.people.officer_a)})
+    assert item(world.sessions, item_id).status == "assigned"
+    page = officer.text(f"/items/{item_id}")
+    select = page.split('<select name="status">', 1)[1].split("</select>", 1)[0]
+    first = select.split('value="', 2)[1].split('"', 1)[0]
+    assert first == "in_progress"
+
+
+def test_closing_an_item_asks_for_a_confirmation(world: World, signed_in: SignIn) -> None:
+    item_id = add_item(world.sessions, world.now(), "Đèn đường ngõ 9 tắt")
+    officer = signed_in("officer.a")
+    for step in ("in_triage", "waiting_citizen"):
+        officer.post(f"/items/{item_id}/status", {"status": step})
+    assert item(world.sessions, item_id).status == "waiting_citizen"
+    assert 'name="confirm_close"' in officer.text(f"/items/{item_id}")
+    asked = officer.post(f"/items/{item_id}/status", {"status": "closed"}, follow_redirects=True)
+    assert item(world.sessions, item_id).status == "waiting_citizen"
+    assert "Tôi xác nhận đóng mục này" in asked.get_data(as_text=True)
+    officer.post(f"/items/{item_id}/status", {"status": "closed", "confirm_close": "y"})
+    assert item(world.sessions, item_id).status == "closed"
