@@ -51,6 +51,20 @@ def label(kind: str, code: str | None) -> str:
     return code if text == key and code else text
 
 
+# A model's top probability is not a measured accuracy ("100 %" was shown on predictions whose
+# field was wrong): say in words how sure the classifier is of the category, never a percentage.
+SURE = 0.9
+
+
+def certainty(value: float | None) -> str:
+    """ "máy khá chắc về loại…", "máy chưa chắc…", "máy không chắc…" for a prediction's score."""
+    if value is None:
+        return ""
+    if value < services().settings.classifier.review_below_confidence:
+        return t("item.certainty_low")
+    return t("item.certainty_high" if value >= SURE else "item.certainty_mid")
+
+
 def percent(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.0f}%"
 
@@ -129,7 +143,9 @@ def _unit_name(unit_id: str) -> str:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(local=local, day=day, percent=percent, audit_change=audit_change)
+    app.jinja_env.filters.update(
+        local=local, day=day, percent=percent, certainty=certainty, audit_change=audit_change
+    )
     app.jinja_env.globals.update(
         t=t,
         label=label,

@@ -109,3 +109,17 @@ def test_a_deadline_that_ends_with_its_day_reads_het_ngay_on_the_item_page(
     page = officer.text(f"/items/{item_id}")
     assert "hết ngày 12/03/2026" in page and "24:00" not in page
     assert "end of 12/03/2026" in officer.text(f"/items/{item_id}?lang=en")
+
+
+def test_a_prediction_shows_how_sure_the_classifier_is_in_words_never_a_percentage(
+    world: World, signed_in: SignIn
+) -> None:
+    item_id = add_item(world.sessions, world.now(), "Đèn đường thôn 4 tắt mấy hôm nay")
+    with world.sessions.begin() as session:
+        found = session.get(Item, item_id)
+        assert found is not None
+        found.confidence = 1.0
+    officer = signed_in("officer.a")
+    page = officer.text(f"/items/{item_id}")
+    assert "máy khá chắc về loại; cán bộ vẫn cần xác nhận" in page
+    assert "100%" not in page and "độ tin cậy" not in page
