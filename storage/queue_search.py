@@ -8,8 +8,13 @@ come after the others, ordered by id. Small talk set aside at ingest (storage/sm
 no deadline and its own view, newest first; it is not among the new items to triage.
 
 Search matches the folded copy of each item's text and sender (``items.search_text``, see
-storage/search_text.py) with one LIKE per word: a trigram index serves it on PostgreSQL, SQLite
-scans. Text searches rank their matches, and the rank is the first part of their cursor.
+storage/search_text.py), a word as a whole word. On PostgreSQL a full-text index of its words
+(``ix_items_search_words``, 'simple' configuration: no stemming, no stop words) finds the items
+holding every word, and a trigram index the numbers that may be part of a longer one; SQLite
+reads the viewer's units and tests one LIKE per word. Text searches rank their matches in tiers
+(the numbered item, the whole phrase in the text, the rest), each newest first; each tier is
+its own query under a LIMIT, so that a common word does not sort every item that holds it, and
+the tier is the first part of the cursor.
 """
 
 from __future__ import annotations
@@ -24,10 +29,10 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
-    case,
     false,
     func,
     literal,
+    literal_column,
     or_,
     select,
     true,
@@ -62,6 +67,10 @@ _CLOSED_STATUSES = tuple(s for s in STATUSES if s not in OPEN_STATUSES)
 _CURSOR = re.compile(r"^(?:v(-?\d{1,20})_(\d{1,18})|n(\d{1,18}))$")
 _RANKED_CURSOR = re.compile(r"^r([0-2])_(-?\d{1,20}_\d{1,18})$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# The text search configuration of ix_items_search_words: words as they are, lower-cased.
+_SIMPLE: Final[ColumnElement[Any]] = literal_column("'simple'::regconfig")
+# A folded word the full-text parser keeps whole, as the same lexeme, wherever it stands.
+_INDEXED_WORD: Final = re.compile(r"^[0-9a-z]{1,100}$")
 
 
 @dataclass(frozen=True)
@@ -169,10 +178,11 @@ class SearchFilters:
     received_from: datetime | None = None
     received_to: datetime | None = None
 
-    def clauses(self, viewer: Viewer) -> list[ColumnElement[bool]]:
+    def clauses(self, viewer: Viewer, dialect: str = "sqlite") -> list[ColumnElement[bool]]:
+        """The SQL conditions; ``dialect`` picks how words are matched (the same items)."""
         found: list[ColumnElement[bool]] = []
         if self.text.strip():
-            found.append(_text_clause(self.text, viewer))
+            found.append(_text_clause(self.text, viewer, dialect))
         if self.author.strip():
             found.append(_author_clause(self.author.strip()))
             found.append(identity_clause(viewer))
@@ -201,22 +211,24 @@ class SearchFilters:
         seen = search_text(found.text, *sender)
         return all(_holds(seen, term) for term in search_terms(self.text))
 
-    def rank(self) -> ColumnElement[int] | None:
-        """0 for the item numbered by the query, 1 for items whose text holds the query's
-        words in a row, 2 for the other matches; None when there is no text to rank by."""
+    def tiers(self, dialect: str = "sqlite") -> list[tuple[int, ColumnElement[bool]]] | None:
+        """The ranking of a text search, best first: 0 for the item numbered by the query, 1
+        for the items whose text holds the query's words in a row, 2 for the other matches;
+        None when there is no text to rank by."""
         if not self.text.strip():
             return None
         number = item_number(self.text)
         phrase = fold(self.text)
-        whens: list[tuple[ColumnElement[bool], int]] = []
-        if number is not None:
-            whens.append((Item.id == number[0], 0))
-        if phrase:
-            whens.append((_like(f"% {_escape(phrase)} %{SEPARATOR}%"), 1))
-        return case(*whens, else_=2) if whens else literal(2)
+        if not phrase:
+            return [(2, true())]
+        in_text = _phrase_in_text(phrase, dialect)
+        if number is None:
+            return [(1, in_text), (2, ~in_text)]
+        numbered = Item.id == number[0]
+        return [(0, numbered), (1, and_(~numbered, in_text)), (2, and_(~numbered, ~in_text))]
 
 
-def _text_clause(query: str, viewer: Viewer) -> ColumnElement[bool]:
+def _text_clause(query: str, viewer: Viewer, dialect: str) -> ColumnElement[bool]:
     """Every word in the item's text or sender, or the item numbered ``#123``.
 
     The words never find an item whose sender the viewer may not know: not by its sender's
@@ -226,10 +238,43 @@ def _text_clause(query: str, viewer: Viewer) -> ColumnElement[bool]:
     if number is not None and number[1]:
         return Item.id == number[0]
     terms = search_terms(query)
-    matches = and_(*(_like(_word(t)) for t in terms), identity_clause(viewer))
+    matches = and_(_words(terms, dialect), identity_clause(viewer))
     if not terms:
         matches = false()
     return matches if number is None else or_(Item.id == number[0], matches)
+
+
+def _words(terms: list[str], dialect: str) -> ColumnElement[bool]:
+    """Every term in the item's text or sender, each as ``_word`` says.
+
+    PostgreSQL: the words the full-text index holds as themselves (letters and digits without
+    diacritics: what fold() makes of Vietnamese) are looked up there, every word of a query in
+    one index read, then checked as whole words in the text (the index's parser also splits
+    at characters fold() keeps, such as "_"); the rest (long numbers, other scripts) as LIKE."""
+    if dialect != "postgresql":
+        return and_(*(_like(_word(t)) for t in terms))
+    indexed = [t for t in terms if _INDEXED_WORD.match(t) and not NUMBER_PART.match(t)]
+    found: list[ColumnElement[bool]] = []
+    if indexed:
+        query = func.plainto_tsquery(_SIMPLE, " ".join(indexed))
+        found.append(search_words().bool_op("@@")(query))
+        found += [func.strpos(Item.search_text, f" {t} ") > 0 for t in indexed]
+    found += [_like(_word(t)) for t in terms if t not in indexed]
+    return and_(*found)
+
+
+def _phrase_in_text(phrase: str, dialect: str) -> ColumnElement[bool]:
+    """The folded phrase as whole words in the item's text (before SEPARATOR). PostgreSQL: a
+    plain string search, not LIKE, which its planner would answer from the trigram index."""
+    if dialect != "postgresql":
+        return _like(f"% {_escape(phrase)} %{SEPARATOR}%")
+    text_part = func.split_part(Item.search_text, SEPARATOR, 1)
+    return func.strpos(text_part, f" {phrase} ") > 0
+
+
+def search_words() -> ColumnElement[Any]:
+    """The expression ix_items_search_words indexes (PostgreSQL only), as its queries name it."""
+    return func.to_tsvector(_SIMPLE, Item.search_text)
 
 
 def _author_clause(who: str) -> ColumnElement[bool]:
@@ -271,24 +316,30 @@ def search(
     limit: int = PAGE_SIZE,
 ) -> ItemPage:
     """Matches newest first; with text, the numbered item first, then the items holding the
-    whole phrase, then the rest (each newest first), on every page: the rank is in the key."""
-    query = _base(viewer).where(*filters.clauses(viewer))
-    rank = filters.rank()
-    if rank is None:
+    whole phrase, then the rest (each newest first), on every page: the tier is in the key."""
+    dialect = session.get_bind().dialect.name
+    query = _base(viewer).where(*filters.clauses(viewer, dialect))
+    tiers = filters.tiers(dialect)
+    if tiers is None:
         return _paginate(session, viewer, query, _NEWEST_FIRST, cursor, limit)
     key = _decode_ranked_cursor(cursor)
-    ordered = query.add_columns(rank).order_by(rank, Item.created_time.desc(), Item.id.desc())
     shown: list[tuple[ItemCard, int]] = []
-    while len(shown) <= limit:
-        # Usually once: a row is dropped only when its match lay in what the viewer may not see.
-        wanted = limit + 1 - len(shown)
-        batch = _ranked_rows(session, ordered, rank, key, wanted)
-        cards = _cards(session, viewer, [item for item, _tier in batch], None).cards
-        shown += [(c, t) for c, (_i, t) in zip(cards, batch, strict=True) if filters.shows(c)]
-        if len(batch) < wanted:
+    for tier, clause in tiers:
+        if key is not None and tier < key[0]:
+            continue
+        after = key[1:] if key is not None and tier == key[0] else None
+        while len(shown) <= limit:
+            # Usually once: a row is dropped only when its match lay in what the viewer may
+            # not see.
+            wanted = limit + 1 - len(shown)
+            rows = _newest_rows(session, query.where(clause), after, wanted)
+            cards = _cards(session, viewer, rows, None).cards
+            shown += [(c, tier) for c in cards if filters.shows(c)]
+            if len(rows) < wanted:
+                break
+            after = (rows[-1].created_time, rows[-1].id)
+        if len(shown) > limit:
             break
-        last, tier = batch[-1]
-        key = (tier, last.created_time, last.id)
     more = len(shown) > limit
     shown = shown[:limit]
     next_cursor = None
@@ -299,20 +350,14 @@ def search(
     return ItemPage([c for c, _tier in shown], next_cursor)
 
 
-def _ranked_rows(
-    session: Session,
-    ordered: Select[Item, int],
-    rank: ColumnElement[int],
-    key: tuple[int, datetime, int] | None,
-    count: int,
-) -> list[tuple[Item, int]]:
-    if key is not None:
-        tier, created, last_id = key
-        after = tuple_(literal(created, UTCDateTime()), literal(last_id))
-        ordered = ordered.where(
-            or_(rank > tier, and_(rank == tier, tuple_(Item.created_time, Item.id) < after))
-        )
-    return [(item, int(tier)) for item, tier in session.execute(ordered.limit(count))]
+def _newest_rows(
+    session: Session, query: Select[Item], after: tuple[datetime, int] | None, count: int
+) -> list[Item]:
+    if after is not None:
+        bound = tuple_(literal(after[0], UTCDateTime()), literal(after[1]))
+        query = query.where(tuple_(Item.created_time, Item.id) < bound)
+    ordered = query.order_by(Item.created_time.desc(), Item.id.desc()).limit(count)
+    return list(session.scalars(ordered))
 
 
 def _decode_ranked_cursor(cursor: str | None) -> tuple[int, datetime, int] | None:
@@ -344,7 +389,11 @@ def _paginate(
             value = tuple_(literal(key[0], UTCDateTime()), literal(key[1]))
             ranked = ranked.where(bound < value if order.descending else bound > value)
         by = (col.desc(), Item.id.desc()) if order.descending else (col.asc(), Item.id.asc())
-        rows = list(session.scalars(ranked.order_by(*by).limit(limit + 1)))
+        # The page's ids first, then its rows: an index holding a view's order, its units and
+        # (in its predicate) the rest of its filter answers the ids alone (ix_items_triage),
+        # and only the rows shown are read, not every row of the view before the sort.
+        page_ids = ranked.with_only_columns(Item.id).order_by(*by).limit(limit + 1).correlate(None)
+        rows = list(session.scalars(select(Item).where(Item.id.in_(page_ids)).order_by(*by)))
     if order.nullable and len(rows) <= limit:
         after = key[1] if key is not None and key[0] is None else 0
         rest = query.where(col.is_(None), Item.id > after).order_by(Item.id)

@@ -1,0 +1,141 @@
+"""Search and triage at city scale: the word index on PostgreSQL finds what LIKE found, the
+tiers keep their order across pages, and the queries are written so their indexes serve them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from storage.queue_search import SearchFilters, queue_page, search
+from storage.tables import User
+from storage.visibility import Viewer, viewer_for
+from tests.storage.queue_world import NOW, People, add_item
+
+SOON = timedelta(hours=24)
+
+
+def viewer(session: Session, user_id: int) -> Viewer:
+    user = session.get(User, user_id)
+    assert user is not None
+    return viewer_for(session, user)
+
+
+def found(session: Session, who: Viewer, **criteria: Any) -> list[int]:
+    return [c.id for c in search(session, who, SearchFilters(**criteria)).cards]
+
+
+def test_a_word_matches_only_as_a_whole_word_where_the_word_index_splits_it(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    # fold() keeps "_" inside a word; PostgreSQL's text search parser splits there.
+    code = add_item(session, "Mã_số hồ sơ 12 bị trả lại")
+    apart = add_item(session, "Mã số hồ sơ 12 bị trả lại")
+    officer = viewer(session, people.officer_a)
+    assert found(session, officer, text="mã số") == [apart.id]
+    assert found(session, officer, text="ma_so") == [code.id]
+    assert set(found(session, officer, text="hồ sơ 12")) == {code.id, apart.id}
+
+
+def test_pages_keep_the_tiers_when_a_page_spans_two_of_them(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+
+    def item(text: str, hours_ago: int) -> int:
+        return add_item(session, text, received=NOW - timedelta(hours=hours_ago)).id
+
+    phrases = [item(f"Thôn {n} mất sóng điện thoại", 10 + n) for n in range(3)]
+    apart = [item(f"Sóng yếu, thôn {n} mất điện", n) for n in range(2)]
+    officer = viewer(session, people.officer_a)
+    pages: list[list[int]] = []
+    cursor: str | None = None
+    while True:
+        page = search(session, officer, SearchFilters(text="mất sóng"), cursor=cursor, limit=2)
+        pages.append([c.id for c in page.cards])
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert pages == [phrases[:2], [phrases[2], apart[0]], [apart[1]]]
+
+
+def test_a_denouncer_is_not_found_by_name_among_namesakes_by_an_officer_not_entitled(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    namesakes = [
+        add_item(session, f"Đường thôn {n} ngập", author_name="Phạm Văn Long", author_id=f"p{n}")
+        for n in range(3)
+    ]
+    denunciation = add_item(
+        session,
+        "Cán bộ địa chính đòi tiền mới ký",
+        author_name="Phạm Văn Long",
+        author_id="p9",
+        thread_id="post_denounced",
+        received=NOW,
+    )
+    assert denunciation.confidential
+    officer = viewer(session, people.officer_a)
+    expected = {n.id for n in namesakes}
+    for query in ("Phạm Văn Long", "pham van long", "PHAM LONG"):
+        assert set(found(session, officer, text=query)) == expected, query
+        assert set(found(session, officer, author=query)) == expected, query
+    leader = viewer(session, people.leader_a)
+    assert set(found(session, leader, text="pham van long")) == expected | {denunciation.id}
+    denunciation.assignee_id = people.officer_a
+    session.flush()
+    assert denunciation.id in found(session, officer, text="pham van long")
+
+
+def _plans(session: Session, run: Callable[[], object]) -> list[str]:
+    """The PostgreSQL plans of the queries on items that ``run`` makes."""
+    conn = session.connection()
+    seen: list[tuple[str, Any]] = []
+
+    def grab(*args: Any) -> None:
+        statement, parameters = args[2], args[3]
+        if statement.lstrip().startswith("SELECT items.id"):
+            seen.append((statement, parameters))
+
+    event.listen(conn, "before_cursor_execute", grab)
+    try:
+        run()
+    finally:
+        event.remove(conn, "before_cursor_execute", grab)
+    driver: Any = conn.connection.driver_connection
+    plans = []
+    for statement, parameters in seen:
+        with driver.cursor() as cursor:
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    return plans
+
+
+def test_word_search_and_the_triage_list_are_answered_from_their_indexes_on_postgresql(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the word index and these plans are PostgreSQL's")
+    for n in range(30):
+        add_item(session, f"Thôn {n} mất sóng, đèn đường tắt", author_name=f"Lê Văn {n}")
+    officer, admin = viewer(session, people.officer_a), viewer(session, people.admin)
+    # A tiny table is read whole whatever its indexes: only plans that use an index are left,
+    # and for the words (an admin: no units to narrow by) only bitmaps, so nothing but a word
+    # index can answer them.
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    session.execute(text("SET LOCAL enable_indexscan = off"))
+    plans = _plans(session, lambda: search(session, admin, SearchFilters(text="mat song")))
+    words = [plan for plan in plans if "to_tsvector" in plan]  # not the cards' own lookups
+    assert words and all("ix_items_search_words" in plan for plan in words), words
+    assert not any("ix_items_search_text" in plan for plan in words), words
+    # The triage page's ids come from its partial index alone, in deadline order.
+    session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    triage = _plans(session, lambda: queue_page(session, officer, "triage", now=NOW, soon=SOON))
+    assert any("Index Only Scan using ix_items_triage" in plan for plan in triage), triage
