@@ -13,6 +13,7 @@ from storage.workdays import VIETNAM_TZ as VN
 
 if TYPE_CHECKING:
     from storage.health import PageHealth
+    from storage.rejections import PageSetAside
 
 
 def build_daemon(app: App, **kwargs: Any) -> Any:
@@ -59,6 +60,7 @@ def pages(app: App) -> None:
     """Tình trạng từng trang: lần đọc thành công gần nhất, lỗi, số mục hôm nay, mức dùng."""
     from storage.health import page_health
     from storage.rate_pauses import pauses
+    from storage.rejections import WINDOW, by_page
 
     sessions = app.sessions()
     start = datetime.now(VN).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -66,6 +68,7 @@ def pages(app: App) -> None:
     with sessions.begin() as session:
         rows = page_health(session, start.astimezone(UTC))
         paused = pauses(session, now)
+        set_aside = by_page(session, now - WINDOW)
     for h in rows:
         state = "CÁCH LY" if h.quarantined else ("LỖI" if h.consecutive_failures else "OK")
         last = (
@@ -82,6 +85,8 @@ def pages(app: App) -> None:
             click.echo(f"    lỗi: {h.last_error}")
         for line in pause_lines(paused, h.id, now):
             click.echo(f"    {line}")
+        if h.id in set_aside:
+            click.echo(f"    {set_aside_line(set_aside[h.id])}")
         if app.settings.webhooks.enabled:
             click.echo(f"    webhook: {subscription_line(h)}")
             click.echo(f"    sự kiện: {webhook_line(h.webhook_last_event_at, h.webhook_events)}")
@@ -109,6 +114,19 @@ def pause_lines(paused: list[Any], page_id: str, now: datetime) -> list[str]:
         "tạm dừng: " + describe(p, p.until.astimezone(VN).strftime("%H:%M %d/%m"))
         for p in pauses_of_page(paused, page_id, now)
     ]
+
+
+def set_aside_line(s: PageSetAside) -> str:
+    """Objects Facebook served broken in the last 24 hours: counts and the newest one's kind of
+    reason, never the object's text (it may hold a name or a token)."""
+    from storage.rejections import OUTCOME_NAMES, REASON_NAMES
+
+    return (
+        f"đối tượng lỗi trong 24 giờ: {s.not_stored} để riêng, {s.repaired} đã sửa rồi lưu; "
+        f"gần nhất {s.latest_at.astimezone(VN):%d/%m %H:%M}: {REASON_NAMES[s.latest_reason]} "
+        f"({OUTCOME_NAMES[s.latest_outcome]}, rejected_payloads #{s.latest_id}); "
+        "không mất tin nào khác"
+    )
 
 
 def webhook_line(last_event_at: datetime | None, events: int) -> str:

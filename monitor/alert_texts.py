@@ -7,6 +7,7 @@ from datetime import datetime
 
 from classifier.labels import category_name, field_name
 from storage.masking import excerpt
+from storage.rejections import REASON_NAMES, REPAIRED, SetAsideGroup
 from storage.reports import SOURCE_NAMES
 from storage.tables import Item, Page, Reply
 from storage.visibility import reveal, shield_around
@@ -174,3 +175,36 @@ def reply_failed(reply: Reply, item: Item, unit_name: str, public_url: str) -> t
         f"Mở mục để sửa nội dung hoặc gửi lại: {item_link(public_url, item.id)}"
     )
     return subject, body
+
+
+def objects_set_aside(
+    page: Page, unit_name: str, group: SetAsideGroup, pages_url: str
+) -> tuple[str, str]:
+    """Objects of a page Facebook served broken. Only counts, the kind of reason, the page and
+    the row's number: the object itself (a denouncer's name, a token) never goes out."""
+    reason = REASON_NAMES[group.reason]
+    if group.outcome == REPAIRED:
+        subject = f"[pakn] Trang {page.name}: {group.count} mục đã lưu sau khi sửa ({reason})"
+        what = (
+            f"{group.count} bình luận/tin nhắn Facebook gửi bị lỗi ({reason}) đã được sửa rồi "
+            "lưu vào hàng đợi như mọi mục khác."
+        )
+        todo = "kiểm tra lại các mục này trong hàng đợi nếu cần; không phải làm gì thêm."
+    else:
+        subject = f"[pakn] Trang {page.name}: {group.count} đối tượng bị để riêng ({reason})"
+        what = (
+            f"{group.count} đối tượng Facebook gửi bị lỗi ({reason}) không lưu được thành mục "
+            "và đã được để riêng (bảng rejected_payloads)."
+        )
+        todo = (
+            "xem trong 'pakn pages' hoặc trang quản trị Trang; nếu lặp lại, báo người quản trị "
+            "kỹ thuật kèm số tham chiếu."
+        )
+    lines = [
+        f"Trang: {page.name} ({page.id}) – {unit_name}",
+        f"{what} Từ {when(group.first_at)} đến {when(group.latest_at)}.",
+        f"Tham chiếu: rejected_payloads #{group.latest_id}",
+        "Không mất tin nào khác: các bình luận và tin nhắn khác của trang vẫn được đọc và lưu.",
+        f"Cách xử lý: {todo} Tình trạng các trang: {pages_url}",
+    ]
+    return subject, "\n".join(lines)

@@ -23,6 +23,7 @@ from monitor.token_watch import WAKE_EVERY_SECONDS, TokenNotice, TokenWatch
 from storage import alert_state as state
 from storage import notifications as outbox
 from storage import proposals
+from storage import rejections as set_aside
 from storage import webhooks as webhook_state
 from storage.calendar_days import deadline_policy
 from storage.notifications import Message
@@ -40,6 +41,9 @@ URGENT_LOOKBACK = timedelta(hours=48)
 REPLY_FAILED_LOOKBACK = timedelta(hours=24)
 # Webhooks silent this long while polling stores new items of the page: tell the admins once.
 WEBHOOK_SILENCE = webhook_state.SILENCE
+# Objects set aside or repaired: one alert per page, outcome and kind of reason in this period
+# (the lookback of failed replies); a new kind, or new objects after it, is news again.
+SET_ASIDE_PERIOD = set_aside.WINDOW
 
 CalendarSource = Callable[[Session], WorkingCalendar]
 
@@ -75,6 +79,7 @@ class AlertDetector:
             ("page_down", self.pages),
             ("reply_failed", self.replies),
             ("webhooks_silent", self.webhooks),
+            ("objects_set_aside", self.objects_set_aside),
         ):
             try:
                 with self.sessions.begin() as session:
@@ -221,6 +226,29 @@ class AlertDetector:
             log.warning("webhook của trang %s im lặng từ %s", page.id, silent.last_event_at)
             messages = self._messages(
                 "page_down", key, page.unit_id, text, recorded_as="webhooks_silent"
+            )
+            added += outbox.enqueue(session, messages, now)
+        return added
+
+    # -- Graph objects set aside or repaired: once per page, kind and period -----------------
+    def objects_set_aside(self, session: Session, now: datetime) -> int:
+        names = state.unit_names(session)
+        pages = {p.id: p for p in state.pages(session, [p.id for p in self.settings.pages])}
+        pages_url = f"{self.public_url.rstrip('/')}/admin/pages"
+        added = 0
+        for group in set_aside.groups(session, now - SET_ASIDE_PERIOD):
+            page = pages.get(group.page_id)
+            prefix = f"set_aside:{group.page_id}:{group.outcome}:{group.reason}:"
+            if page is None or state.alerted_since(session, prefix, now - SET_ASIDE_PERIOD):
+                continue
+            unit = names.get(page.unit_id, page.unit_id)
+            text = texts.objects_set_aside(page, unit, group, pages_url)
+            messages = self._messages(
+                "page_down",
+                f"{prefix}{group.latest_id}",
+                page.unit_id,
+                text,
+                recorded_as="objects_set_aside",
             )
             added += outbox.enqueue(session, messages, now)
         return added

@@ -31,6 +31,7 @@ from monitor.normalize import PayloadError, repairing
 from storage import poll_state as state
 from storage.ingest import IngestPolicy, ingest
 from storage.records import ItemRecord
+from storage.rejections import reason_name
 
 log = logging.getLogger("pakn.monitor")
 MAX_THREAD_PAGES = 2000
@@ -193,7 +194,9 @@ class ThreadWalker:
         now = self.ctx.clock()
         with self.ctx.sessions.begin() as session:
             for obj, reason in bad:
-                log.warning("trang %s: đối tượng lỗi (%s): %s", self.page.id, kind, reason)
+                # The kind of reason only: a reason may quote the object (a name, a token).
+                why = reason_name(reason)
+                log.warning("trang %s: đối tượng lỗi (%s): %s", self.page.id, kind, why)
                 state.reject(session, self.page.id, kind, obj, reason, now)
                 if kind == REJECTED:
                     self.counts.rejected += 1

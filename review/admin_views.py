@@ -34,6 +34,8 @@ from storage.departments import (
 )
 from storage.health import page_health
 from storage.rate_pauses import page_pauses
+from storage.rejections import WINDOW as SET_ASIDE_WINDOW
+from storage.rejections import by_page as set_aside_by_page
 from storage.tables import CalendarDay, Department, User
 from storage.users import (
     UserError,
@@ -235,6 +237,7 @@ def pages() -> str:
         pauses=page_pauses(db(), now()),
         unit_names={u.id: u.name for u in units(db())},
         webhooks_enabled=services().settings.webhooks.enabled,
+        set_aside=set_aside_by_page(db(), now() - SET_ASIDE_WINDOW),
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storage.tables import OPEN_STATUSES, RUNNING_STATUSES, Item, Page, Reply, Unit
+from storage.tables import OPEN_STATUSES, RUNNING_STATUSES, Item, Notification, Page, Reply, Unit
 
 
 def urgent_unalerted(session: Session, received_since: datetime, limit: int = 200) -> list[Item]:
@@ -99,3 +99,15 @@ def due_and_overdue(
 
 def unit_names(session: Session) -> dict[str, str]:
     return {u.id: u.name for u in session.scalars(select(Unit))}
+
+
+def alerted_since(session: Session, key_prefix: str, since: datetime) -> bool:
+    """Whether a notification whose dedupe key starts with ``key_prefix`` was enqueued since
+    ``since``: an event that repeats (objects of a page set aside for one reason) is told once
+    per period, whatever else its key carries."""
+    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(Notification.id).where(
+        Notification.dedupe_key.like(f"{escaped}%", escape="\\"),
+        Notification.created_at >= since,
+    )
+    return session.scalar(query.limit(1)) is not None
