@@ -49,7 +49,9 @@ def test_a_status_change_outside_the_workflow_is_refused_with_the_next_steps(
     item = add_item(session, "Mất sóng 4G ở thôn 3")
     with pytest.raises(QueueError) as err:
         change_status(session, item, "closed", people.officer_a, NOW)
-    assert "acknowledged" in str(err.value)
+    assert "“Đã tiếp nhận”" in str(err.value)  # the next steps, by their names
+    assert (err.value.key, err.value.values["current"]) == ("transition", "new")
+    assert "acknowledged" not in str(err.value)
     assert item.status == "new"
     assert audit_of(session, item.id, "status") == []
 

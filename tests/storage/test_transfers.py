@@ -98,7 +98,7 @@ def test_a_transfer_needs_an_agency_a_reason_and_a_status_that_allows_it(
         )
     reply = create_reply(session, item, "public_comment", "Đã xử lý.", people.officer_a, NOW)
     mark_sent(session, reply, "c_9", NOW)
-    with pytest.raises(TransferRefusedError, match="answered"):
+    with pytest.raises(TransferRefusedError, match="“Đã trả lời”"):
         transfer(
             session,
             item,
