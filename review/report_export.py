@@ -39,7 +39,8 @@ DIMENSION_SHEETS = (
     ("department", "Theo phòng ban", "Phòng ban"),
     ("unit_id", "Theo đơn vị", "Đơn vị"),
 )
-TALLY_HEADER = ("Mã", "Tên", "Tiếp nhận", "Đúng hạn", "Trễ hạn", "Còn hạn", "Quá hạn", "Đúng hạn %")
+# Leaders read names: no column of internal codes (the unit's id, a field's code).
+TALLY_HEADER = ("Tên", "Tiếp nhận", "Đúng hạn", "Trễ hạn", "Còn hạn", "Quá hạn", "Đúng hạn %")
 ITEM_HEADER = (
     "Mã mục",
     "Ngày nhận",
@@ -100,7 +101,6 @@ def _percent(tally: Tally) -> float | None:
 def tally_rows(report: Report, dimension: str) -> list[list[Any]]:
     rows = [
         [
-            t.key or "",
             display_name(dimension, t.key, report),
             t.received,
             t.on_time,
@@ -113,7 +113,7 @@ def tally_rows(report: Report, dimension: str) -> list[list[Any]]:
     ]
     total = report.totals
     counts = [total.received, total.on_time, total.late, total.open, total.overdue]
-    rows.append(["", "Tổng cộng", *counts, _percent(total)])
+    rows.append(["Tổng cộng", *counts, _percent(total)])
     return rows
 
 
@@ -181,7 +181,7 @@ def write_xlsx(report: Report, out: IO[bytes], public_url: str = "") -> None:
             sheet,
             list(TALLY_HEADER),
             tally_rows(report, dimension),
-            [16, 44, 11, 11, 11, 11, 11, 12],
+            [44, 11, 11, 11, 11, 11, 12],
         )
     for title, items, with_note in item_lists(report):
         sheet = book.create_sheet(title)

@@ -204,6 +204,20 @@ def test_the_excel_download_carries_the_same_totals_and_is_audited(
         assert entry.user_id == users["quantri"]
 
 
+def test_the_excel_tables_for_leaders_carry_names_and_no_column_of_internal_codes(
+    app: Flask, sqlite_sessions: sessionmaker[Session], users: dict[str, int]
+) -> None:
+    client = client_as(app, sqlite_sessions, users["quantri"])
+    response = client.get("/reports/download?period=month&format=xlsx")
+    book = load_workbook(io.BytesIO(response.data))
+    for title in ("Theo kênh", "Theo loại", "Theo lĩnh vực", "Theo phòng ban", "Theo đơn vị"):
+        rows = list(book[title].iter_rows(values_only=True))
+        assert rows[0][0] == "Tên" and "Mã" not in rows[0], title
+        cells = {str(cell) for row in rows for cell in row if cell is not None}
+        assert not cells & {"cam-giang", "ai-quoc", "facebook_comment", "phan_anh"}, title
+    assert rows[-1][0] == "Tổng cộng"
+
+
 def test_a_csv_download_for_the_inspectorate_quarter_uses_the_cut_off(
     app: Flask, sqlite_sessions: sessionmaker[Session], users: dict[str, int]
 ) -> None:
