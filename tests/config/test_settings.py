@@ -123,3 +123,21 @@ def test_the_example_config_parses_and_documents_every_setting(
     with caplog.at_level(logging.WARNING):
         settings = parse(text, env=env)
     assert len(settings.pages) == 3
+
+
+def test_the_example_config_runs_without_an_app_secret_as_its_comment_promises() -> None:
+    from config.settings import example_config_text
+
+    env = {
+        name: "x"
+        for name in (
+            "PAKN_SECRET_KEY",
+            "PAGE_TOKEN_CAMGIANG",
+            "PAGE_TOKEN_CAMGIANG_2",
+            "PAGE_TOKEN_AIQUOC",
+            "PAKN_SMTP_URL",
+            "PAKN_TELEGRAM_URL",
+        )
+    }
+    settings = parse(example_config_text(), env=env)
+    assert not settings.graph.app_secret
