@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from storage.audit import record as audit
 from storage.proposals import direction_gate
-from storage.tables import AuditEntry, Item, Reply
+from storage.tables import AuditEntry, DirectionRule, Item, Reply
 
 CLOSED: Final = ("answered", "closed", "not_actionable")
 IN_FLIGHT: Final = ("pending", "sending", "unknown")
@@ -51,42 +51,93 @@ _CHUNK: Final = 500
 
 def answer_from_page(session: Session, item_ids: Iterable[int], now: datetime) -> list[int]:
     """Record the page replies among ``item_ids`` (newly stored items) as answers; returns the
-    ids of the citizen items they answered. Never commits (ingest's transaction holds it)."""
-    ids = list(item_ids)
-    page_items: list[Item] = []
-    for start in range(0, len(ids), _CHUNK):
-        page_items += session.scalars(
-            select(Item).where(
-                Item.id.in_(ids[start : start + _CHUNK]),
-                Item.by_page.is_(True),
-                Item.source.in_(("facebook_comment", "facebook_message")),
-            )
-        )
-    answered: list[int] = []
-    for page_item in sorted(page_items, key=lambda i: (i.created_time, i.id)):
-        for target in answered_by(session, page_item):
-            if _record(session, page_item, target, now):
-                answered.append(target.id)
-    return answered
+    ids of the citizen items they answered. Never commits (ingest's transaction holds it).
+
+    A backfill stores thousands of page replies at once: the reads are batched (the parents of
+    every page comment, the replies already on every target, the direction rules)."""
+    page_items = _page_items(session, list(item_ids))
+    if not page_items:
+        return []
+    comments = [i for i in page_items if i.source == "facebook_comment"]
+    parents = _parents(session, comments)
+    pairs: list[tuple[Item, Item]] = []
+    for page_item in page_items:
+        if page_item.source == "facebook_message":
+            pairs += [(page_item, t) for t in _messages_answered(session, page_item)]
+        else:
+            target = parents.get(_parent_key(page_item))
+            pairs += [(page_item, target)] if target is not None else []
+    if not pairs:
+        return []
+    known = _replies_of(session, {t.id for _p, t in pairs})
+    rules = {
+        (u, c) for u, c in session.execute(select(DirectionRule.unit_id, DirectionRule.category))
+    }
+    made: list[tuple[Item, Item, Reply]] = []
+    for page_item, target in pairs:
+        if _already_recorded(known.get(target.id, []), page_item):
+            continue
+        kind = _kind(page_item)
+        refusal = _refusal(session, target, kind, (target.unit_id, target.category) in rules)
+        if refusal is not None:
+            after = _about(page_item) | {"reason": refusal}
+            audit(session, None, NOT_COUNTED_ACTION, target.id, None, after, now)
+            continue
+        reply = _reply(page_item, target, kind, now)
+        known.setdefault(target.id, []).append((reply.graph_id, reply.status, reply.text))
+        made.append((page_item, target, reply))
+    session.add_all([reply for _p, _t, reply in made])
+    session.flush()  # one flush for the ids the audit entries name
+    for page_item, target, reply in made:
+        _mark_answered(session, page_item, target, reply, now)
+    return list(dict.fromkeys(t.id for _p, t, _r in made))
 
 
 def answered_by(session: Session, page_item: Item) -> list[Item]:
     """The citizen items a page comment or message answers (the rules above)."""
     if page_item.source == "facebook_message":
         return _messages_answered(session, page_item)
-    if page_item.source != "facebook_comment" or not page_item.parent_id:
-        return []
-    # The top level of a post: only a visitor's post stored as an item is answered.
-    top = page_item.parent_id == page_item.thread_id
-    source = "facebook_post" if top else "facebook_comment"
-    target = session.scalar(
-        select(Item).where(
-            Item.source == source,
-            Item.external_id == page_item.parent_id,
-            Item.by_page.is_(False),
-        )
-    )
+    target = _parents(session, [page_item]).get(_parent_key(page_item))
     return [target] if target is not None else []
+
+
+def _page_items(session: Session, ids: list[int]) -> list[Item]:
+    found: list[Item] = []
+    for start in range(0, len(ids), _CHUNK):
+        found += session.scalars(
+            select(Item).where(
+                Item.id.in_(ids[start : start + _CHUNK]),
+                Item.by_page.is_(True),
+                Item.source.in_(("facebook_comment", "facebook_message")),
+            )
+        )
+    return sorted(found, key=lambda i: (i.created_time, i.id))
+
+
+def _parent_key(page_comment: Item) -> tuple[str, str]:
+    """The item a page comment answers, as (source, external_id): its parent comment, or at the
+    top level of a post the post (answered only when it is a visitor's post stored as an
+    item)."""
+    parent = page_comment.parent_id or ""
+    top = parent == page_comment.thread_id
+    return ("facebook_post" if top else "facebook_comment", parent)
+
+
+def _parents(session: Session, comments: list[Item]) -> dict[tuple[str, str], Item]:
+    keys = {_parent_key(c) for c in comments if c.parent_id}
+    found: dict[tuple[str, str], Item] = {}
+    for source in ("facebook_comment", "facebook_post"):
+        wanted = sorted(e for s, e in keys if s == source)
+        for start in range(0, len(wanted), _CHUNK):
+            rows = session.scalars(
+                select(Item).where(
+                    Item.source == source,
+                    Item.external_id.in_(wanted[start : start + _CHUNK]),
+                    Item.by_page.is_(False),
+                )
+            )
+            found |= {(source, row.external_id): row for row in rows}
+    return found
 
 
 def _messages_answered(session: Session, page_item: Item) -> list[Item]:
@@ -110,24 +161,49 @@ def _messages_answered(session: Session, page_item: Item) -> list[Item]:
     return list(session.scalars(query.order_by(Item.created_time, Item.id)))
 
 
-def _record(session: Session, page_item: Item, target: Item, now: datetime) -> bool:
-    """One page reply on one item: a sent reply record and the answered state, audited."""
-    if _already_recorded(session, page_item, target):
-        return False
-    kind = "messenger" if page_item.source == "facebook_message" else "public_comment"
-    refusal = _refusal(session, target, kind)
-    about = {
+_Known = tuple[str | None, str, str]  # a stored reply's graph_id, status and text
+
+
+def _replies_of(session: Session, item_ids: set[int]) -> dict[int, list[_Known]]:
+    ids = sorted(item_ids)
+    found: dict[int, list[_Known]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(Reply.item_id, Reply.graph_id, Reply.status, Reply.text).where(
+                Reply.item_id.in_(ids[start : start + _CHUNK])
+            )
+        )
+        for item_id, graph_id, status, text in rows:
+            found.setdefault(item_id, []).append((graph_id, status, text))
+    return found
+
+
+def _already_recorded(known: list[_Known], page_item: Item) -> bool:
+    """pakn sent it (or is sending it): the daemon read back its own reply."""
+    text = page_item.text.strip()
+    return any(
+        graph_id == page_item.external_id or (status in IN_FLIGHT and body.strip() == text)
+        for graph_id, status, body in known
+    )
+
+
+def _kind(page_item: Item) -> str:
+    return "messenger" if page_item.source == "facebook_message" else "public_comment"
+
+
+def _about(page_item: Item) -> dict[str, object]:
+    return {
         "actor": "page",
         "page_id": page_item.page_id,
         "page_item_id": page_item.id,
         "graph_id": page_item.external_id,
         "note": DIRECT_NOTE,
     }
-    if refusal is not None:
-        audit(session, None, NOT_COUNTED_ACTION, target.id, None, about | {"reason": refusal}, now)
-        return False
+
+
+def _reply(page_item: Item, target: Item, kind: str, now: datetime) -> Reply:
     at = min(page_item.created_time, now)
-    reply = Reply(
+    return Reply(
         item_id=target.id,
         kind=kind,
         text=page_item.text,
@@ -140,37 +216,37 @@ def _record(session: Session, page_item: Item, target: Item, now: datetime) -> b
         sent_at=at,
         graph_id=page_item.external_id,
     )
-    session.add(reply)
-    session.flush()
-    audit(session, None, DIRECT_ACTION, target.id, None, about | {"reply_id": reply.id}, now)
+
+
+def _mark_answered(
+    session: Session, page_item: Item, target: Item, reply: Reply, now: datetime
+) -> None:
+    """The answered state a reply sent through pakn gives (storage.replies.mark_sent)."""
+    audit(
+        session,
+        None,
+        DIRECT_ACTION,
+        target.id,
+        None,
+        _about(page_item) | {"reply_id": reply.id},
+        now,
+    )
     if target.status not in CLOSED:
         before = {"status": target.status}
-        target.status, target.answered_at = "answered", at
+        target.status, target.answered_at = "answered", reply.sent_at
         after = {"status": "answered", "reply_id": reply.id, "actor": "page"}
         audit(session, None, "status", target.id, before, after, now)
-    return True
 
 
-def _already_recorded(session: Session, page_item: Item, target: Item) -> bool:
-    """pakn sent it (or is sending it): the daemon read back its own reply."""
-    rows = session.execute(
-        select(Reply.graph_id, Reply.status, Reply.text).where(Reply.item_id == target.id)
-    )
-    text = page_item.text.strip()
-    return any(
-        graph_id == page_item.external_id or (status in IN_FLIGHT and body.strip() == text)
-        for graph_id, status, body in rows
-    )
-
-
-def _refusal(session: Session, target: Item, kind: str) -> str | None:
-    """Why this page reply must not mark the item answered, or None."""
+def _refusal(session: Session, target: Item, kind: str, directed: bool) -> str | None:
+    """Why this page reply must not mark the item answered, or None. ``directed``: the unit
+    answers the item's category only after a leader's direction."""
     if target.confidential and kind == "public_comment":
         return (
             "Đơn tố cáo không được coi là đã trả lời bằng một bình luận công khai: "
             "trả lời bằng văn bản hoặc tin nhắn riêng theo Luật Tố cáo."
         )
-    return direction_gate(session, target)
+    return direction_gate(session, target) if directed else None
 
 
 def direct_reply_ids(session: Session, item_id: int) -> set[int]:
