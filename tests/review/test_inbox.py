@@ -349,6 +349,21 @@ def test_the_audit_table_names_fields_and_rules_in_words(world: World, signed_in
     assert visible_codes(audit) == set()
 
 
+def test_the_audit_tables_times_are_whole_dates_that_never_wrap(
+    world: World, signed_in: SignIn
+) -> None:
+    question = add_item(world.sessions, world.now(), "Làm căn cước ở đâu?")
+    leader = signed_in("leader.a")
+    leader.post(f"/items/{question}/assign", {"assignee": str(world.people.officer_a)})
+    audit = leader.text(f"/items/{question}").split('class="audit"', 1)[1].split("</table>")[0]
+    times = re.findall(r'<td class="when"><time datetime="[^"]+">([^<]*)</time></td>', audit)
+    assert times and all(re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", t) for t in times)
+    assert '<th class="when">' in audit
+    css = leader.text("/static/pakn.css")
+    rule = re.search(r"\.audit \.when \{([^}]*)\}", css)
+    assert rule is not None and "white-space: nowrap" in rule.group(1)
+
+
 @pytest.mark.parametrize("view", ["triage", "small_talk", "all"])
 def test_the_list_alone_is_served_for_the_live_refresh(
     world: World, signed_in: SignIn, view: str
