@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from storage.conversation_view import ConversationView, conversation_view
@@ -100,7 +100,7 @@ def item_context(session: Session, item: Item, viewer: Viewer) -> ItemContext:
     duplicates = list(
         session.scalars(select(Item).where(Item.duplicate_of_id == item.id).order_by(Item.id))
     )
-    thread, parent = _thread(session, item), _parent(session, item)
+    (thread, cut), parent = _thread(session, item), _parent(session, item)
     others = [o for o in (*thread, parent, *duplicates, original) if o is not None]
     shield = shield_for(session, [item, *others])
 
@@ -125,9 +125,7 @@ def item_context(session: Session, item: Item, viewer: Viewer) -> ItemContext:
         audit=audit,
         duplicate_of=show(original) if original is not None else None,
         duplicates=[show(d) for d in duplicates],
-        view=conversation_view(
-            item, thread, lambda o: cards[o.id], truncated=len(thread) >= THREAD_LIMIT
-        ),
+        view=conversation_view(item, thread, lambda o: cards[o.id], truncated=cut),
         direct_replies=frozenset(direct_reply_ids(session, item.id)),
     )
 
@@ -163,17 +161,25 @@ def _notes_and_audit(session: Session, item_id: int) -> tuple[list[NoteView], li
     )
 
 
-def _thread(session: Session, item: Item) -> list[Item]:
+def _thread(session: Session, item: Item) -> tuple[list[Item], bool]:
+    """The rest of the thread, at most THREAD_LIMIT items around the item's own time (half
+    before it, half after, the unused share of one side going to the other), so a long
+    conversation still shows what surrounds the item; and whether some were left out."""
     if not item.thread_id:
-        return []
-    return list(
-        session.scalars(
-            select(Item)
-            .where(Item.thread_id == item.thread_id, Item.id != item.id)
-            .order_by(Item.created_time, Item.id)
-            .limit(THREAD_LIMIT)
-        )
+        return [], False
+    others = and_(Item.thread_id == item.thread_id, Item.id != item.id)
+    earlier = or_(
+        Item.created_time < item.created_time,
+        and_(Item.created_time == item.created_time, Item.id < item.id),
     )
+    newest_first = (Item.created_time.desc(), Item.id.desc())
+    query = select(Item).where(others).limit(THREAD_LIMIT + 1)
+    before = list(session.scalars(query.where(earlier).order_by(*newest_first)))
+    after = list(session.scalars(query.where(~earlier).order_by(Item.created_time, Item.id)))
+    keep_after = min(len(after), max(THREAD_LIMIT // 2, THREAD_LIMIT - len(before)))
+    keep_before = min(len(before), THREAD_LIMIT - keep_after)
+    cut = keep_before < len(before) or keep_after < len(after)
+    return [*reversed(before[:keep_before]), *after[:keep_after]], cut
 
 
 def _post(session: Session, item: Item, viewer: Viewer, shield: Shield) -> PostView | None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
 from storage.conversation_view import ThreadNode, conversation_view
+from storage.ingest import ingest
 from storage.item_card import ItemCard
-from storage.tables import Item
+from storage.item_context import THREAD_LIMIT, item_context
+from storage.records import ItemRecord
+from storage.tables import Item, User
+from storage.visibility import viewer_for
+from tests.storage.queue_world import NOW, populate
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -59,3 +67,34 @@ def test_parents_pointing_at_each_other_still_show_every_comment_once() -> None:
     assert view is not None
     shown_ids: list[object] = [n.card for n in view.comments]
     assert sorted(shown_ids, key=str) == [1, 2]
+
+
+def test_a_long_conversation_shows_the_messages_around_the_item_and_says_it_is_cut(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        people = populate(session)
+        records = [
+            ItemRecord(
+                source="facebook_message",
+                external_id=f"m_{n}",
+                unit_id="a",
+                thread_id="t_long",
+                parent_id="t_long",
+                author_id="u1",
+                author_name="Người dân",
+                text=f"Tin số {n}",
+                created_time=NOW - timedelta(days=1) + timedelta(minutes=n),
+            )
+            for n in range(THREAD_LIMIT + 50)
+        ]
+        ingest(session, records, now=NOW)
+        item = session.scalars(select(Item).where(Item.external_id == "m_240")).one()
+        user = session.get(User, people.leader_a)
+        assert user is not None
+        ctx = item_context(session, item, viewer_for(session, user))
+    assert ctx.view is not None and ctx.view.truncated
+    texts = [b.card.text for b in ctx.view.bubbles]
+    assert len(texts) == THREAD_LIMIT + 1
+    assert texts[-11:-8] == ["Tin số 239", "Tin số 240", "Tin số 241"]
+    assert [b.card.text for b in ctx.view.bubbles if b.current] == ["Tin số 240"]
