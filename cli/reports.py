@@ -49,13 +49,15 @@ def figures_line(built: Report) -> str:
     """The report's figures in one line, worded as the dashboard and the workbook word them."""
     from storage.reports import percent
 
-    t = built.totals
+    t, r = built.totals, built.reopened
     rate = percent(t.on_time_rate)
     shown = "–" if rate is None else f"{rate:.1f}".replace(".", ",").removesuffix(",0") + " %"
     return (
         f"Tiếp nhận {t.received}: đúng hạn {t.on_time}, trễ hạn {t.late}, còn hạn {t.open}, "
         f"quá hạn {t.overdue}; tỷ lệ đúng hạn {shown} ({t.on_time}/{t.due} đã đến hạn); "
-        f"kéo dài {len(built.prolonged_items)}; đang quá hạn mọi kỳ {built.overdue_now}."
+        f"kéo dài {len(built.prolonged_items)}; đang quá hạn mọi kỳ {built.overdue_now}. "
+        f"Mở lại do chưa hài lòng {r.received}: theo hạn mới đúng hạn {r.on_time}, "
+        f"trễ hạn {r.late}, còn hạn {r.open}, quá hạn {r.overdue}."
     )
 
 

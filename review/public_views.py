@@ -13,7 +13,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response as BaseResponse
 
 from review.attachment_files import send_attachment
-from review.context import db, now, t
+from review.context import db, now, services, t
 from review.forms import RatingForm
 from review.lookup_throttle import LookupThrottle
 from storage import attachments
@@ -132,7 +132,14 @@ def rate_answer(code: str) -> BaseResponse | tuple[str, int] | tuple[str, int, d
         flash(t("public.rating_choose"), "error")
         return redirect(url_for("public.status", code=normal))
     try:
-        rate(db(), item, satisfied=form.satisfied.data == "yes", reason=form.reason.data, now=now())
+        rate(
+            db(),
+            item,
+            satisfied=form.satisfied.data == "yes",
+            reason=form.reason.data,
+            now=now(),
+            policy=services().deadlines,  # a reopened item's fresh deadline: admins' days too
+        )
     except RatingRefusedError as exc:
         flash(str(exc), "error")
     else:

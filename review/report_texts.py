@@ -31,6 +31,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "như danh sách 'Quá hạn' của hàng đợi",
         "the same as the queue's 'Overdue' list",
     ),
+    "reopened": ("Mở lại do chưa hài lòng", "Reopened: citizen not satisfied"),
+    "reopened_rule": (
+        "mở lại trong kỳ, theo hạn mới: {on_time} đúng hạn, {late} trễ hạn, {open} còn hạn, "
+        "{overdue} quá hạn; không tính vào tỷ lệ đúng hạn",
+        "reopened in the period, by the new deadline: {on_time} on time, {late} late, "
+        "{open} in time, {overdue} overdue; not in the on-time rate",
+    ),
     "urgent": ("Khẩn", "Urgent"),
     "avg_ack": ("TB tiếp nhận", "Avg. to acknowledge"),
     "avg_answer": ("TB trả lời", "Avg. to answer"),
@@ -97,6 +104,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sc_due": ("Đã đến hạn", "Due"),
     "sc_satisfaction": ("Hài lòng", "Satisfied"),
     "sc_rated": ("lượt đánh giá", "ratings"),
+    "sc_reopened_on_time": ("xử lý lại đúng hạn", "handled again on time"),
+    "sc_reopened_late": ("trễ hạn", "late"),
+    "sc_reopened_overdue": ("quá hạn mới", "past the new deadline"),
     "sc_published": ("Công khai kết quả", "Answers published"),
     "sc_transfers": ("Chuyển trong 5 ngày làm việc", "Transferred within 5 working days"),
     "sc_officials": ("Phản ánh về cán bộ", "About officials"),

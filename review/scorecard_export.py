@@ -41,6 +41,10 @@ SCORE_HEADER = (
     "Lượt đánh giá",
     "Hài lòng",
     "Tỷ lệ hài lòng (%)",
+    "Mở lại do chưa hài lòng",
+    "Mở lại: xử lý lại đúng hạn",
+    "Mở lại: trễ hạn",
+    "Mở lại: quá hạn mới, chưa xử lý",
     "Công khai kết quả",
     "Chuyển cơ quan khác",
     "Chuyển trong 5 ngày làm việc",
@@ -59,6 +63,9 @@ RULES = (
     "xong sau mốc đó), hoặc được gia hạn theo chỉ đạo, trong kỳ; kể cả mục nhận từ kỳ trước.",
     "Điểm chỉ số 8 (TT 01/2018/TT-VPCP, Điều 13): 2 khi 100 % đúng hạn và không có mục kéo "
     "dài; 1 khi từ 90 % và không có mục kéo dài; 0 khi dưới 90 % hoặc có mục kéo dài.",
+    "Mở lại do chưa hài lòng: mục người dân đánh giá chưa hài lòng trong kỳ; mỗi mục mở lại "
+    "được tính hạn mới từ ngày mở lại và xét đúng hạn riêng, không tính vào tỷ lệ đúng hạn (lần "
+    "xử lý đầu vẫn tính ở kỳ nhận mục).",
     "Phản ánh về cán bộ: tố cáo hoặc khiếu nại thuộc lĩnh vực hành chính, hoặc nêu cán bộ, "
     "công chức, chủ tịch, bộ phận một cửa, công an xã, trưởng thôn…",
     "Việc khẩn: từ lúc nhận đến thao tác đầu tiên của cán bộ (xem không tính); kịp thời khi "
@@ -88,6 +95,10 @@ def score_row(line: UnitScore) -> list[Any]:
         line.satisfaction.rated,
         line.satisfaction.satisfied,
         percent(line.satisfaction.rate),
+        line.reopened.received,
+        line.reopened.on_time,
+        line.reopened.late,
+        line.reopened.overdue,
         line.published,
         line.transfers.made,
         line.transfers.in_time,

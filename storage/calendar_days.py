@@ -75,12 +75,14 @@ def recompute_open_deadlines(
     """Give every open item the deadline the new calendar says; audit each change.
 
     Returns how many deadlines moved. Urgent items keep their wall-clock hours; an item without
-    a category (not classified yet) keeps its default rule.
+    a category (not classified yet) keeps its default rule. An item a citizen's rating reopened
+    counts its second round from the reopening (storage/satisfaction.py), not from receipt.
     """
     moved = 0
     open_items = select(Item).where(Item.status.in_(OPEN_STATUSES)).order_by(Item.id)
     for item in session.scalars(open_items.execution_options(yield_per=500)):
-        due, rule = policy.deadline(item.category, bool(item.urgent), item.created_time)
+        start = item.reopened_at or item.created_time
+        due, rule = policy.deadline(item.category, bool(item.urgent), start)
         if due == item.due_at:
             continue
         before = {"due_at": item.due_at.isoformat() if item.due_at else None}

@@ -16,6 +16,12 @@ moment of that period (up to the time of the report):
 ``answered_at`` or else ``closed_at``; an item handled without a recorded time never counts. A
 transferred item is handled at its transfer, measured against the transfer's 05-working-day
 deadline instead of its own.
+
+An item a citizen's "chưa hài lòng" reopened (storage/satisfaction.py) has two rounds, each
+measured against its own deadline: the first, frozen (``first_due_at``, ``first_handled_at``),
+is prolonged in the periods where it was (``first_late``: it was handled); the second, the
+item as it stands, by its fresh deadline. An item left unhandled is prolonged whatever its
+round.
 """
 
 from __future__ import annotations
@@ -38,7 +44,12 @@ REASON_NAMES = {
     "open": f"Quá hạn hơn {MARGIN_WORKING_DAYS} ngày làm việc mà chưa xử lý xong",
     "late": f"Xử lý xong sau hạn hơn {MARGIN_WORKING_DAYS} ngày làm việc",
     "extended": "Được gia hạn theo chỉ đạo",
+    "first_late": (
+        f"Lần xử lý đầu xong sau hạn hơn {MARGIN_WORKING_DAYS} ngày làm việc "
+        "(trước khi người dân chưa hài lòng, mở lại)"
+    ),
 }
+SECOND_ROUND_NOTE = " (vòng xử lý lại sau khi người dân chưa hài lòng, tính từ hạn mới)"
 
 
 @dataclass
@@ -49,11 +60,15 @@ class Prolonged:
     since: datetime | None = None
     extended_to: datetime | None = None
     proposal_id: int | None = None
+    # The "open" or "late" reason is the second round's, by its fresh deadline.
+    second_round: bool = False
 
     def describe(self) -> str:
         parts = []
         for reason in self.reasons:
             text = REASON_NAMES[reason]
+            if reason in ("open", "late") and self.second_round:
+                text += SECOND_ROUND_NOTE
             if reason == "extended" and self.extended_to is not None:
                 text += f" (đề xuất #{self.proposal_id}) đến {to_local(self.extended_to):%d/%m/%Y}"
             parts.append(text)
@@ -79,7 +94,13 @@ def prolonged_in(
     found: dict[int, Prolonged] = {}
     handled_at = func.coalesce(Item.answered_at, Item.closed_at)
     query = select(
-        Item.id, Item.status, Item.due_at, Item.answered_at, Item.closed_at, *MOVED_COLUMNS
+        Item.id,
+        Item.status,
+        Item.due_at,
+        Item.answered_at,
+        Item.closed_at,
+        Item.reopened_at,
+        *MOVED_COLUMNS,
     ).where(
         Item.by_page.is_(False),
         Item.due_at.is_not(None),
@@ -89,18 +110,22 @@ def prolonged_in(
     )
     if units is not None:
         query = query.where(Item.unit_id.in_(sorted(units)))
-    for item_id, status, due_at, answered_at, closed_at, at, due in session.execute(query):
-        moved = moved_of(status, answered_at, at, due)
+    rows = session.execute(query)
+    for item_id, status, due_at, answered_at, closed_at, reopened_at, at, due in rows:
+        moved = moved_of(status, answered_at, at, due, reopened_at)
         due_at = moved[1] if moved else due_at
         late_from = threshold(calendar, due_at or horizon)  # never None: filtered above
         if late_from >= horizon:
             continue
+        second = reopened_at is not None
         if status in RUNNING_STATUSES:
-            found[item_id] = Prolonged(item_id, ["open"], late_from)
+            found[item_id] = Prolonged(item_id, ["open"], late_from, second_round=second)
             continue
         done = moved[0] if moved else (answered_at or closed_at)
         if done is not None and done > max(late_from, start):
-            found[item_id] = Prolonged(item_id, ["late"], late_from)
+            found[item_id] = Prolonged(item_id, ["late"], late_from, second_round=second)
+    for item_id, late_from in _first_rounds(session, start, horizon, calendar, units):
+        found.setdefault(item_id, Prolonged(item_id, [], late_from)).reasons.insert(0, "first_late")
     for item_id, proposal_id, directed_at, extended_to in _extensions(
         session, start, horizon, units
     ):
@@ -108,6 +133,34 @@ def prolonged_in(
         if "extended" not in entry.reasons:
             entry.reasons.append("extended")
         entry.extended_to, entry.proposal_id = extended_to, proposal_id
+    return found
+
+
+def _first_rounds(
+    session: Session,
+    start: datetime,
+    horizon: datetime,
+    calendar: WorkingCalendar,
+    units: Collection[str] | None,
+) -> list[tuple[int, datetime]]:
+    """(item, limit) of the frozen first rounds of reopened items prolonged in the period:
+    handled after their limit, and after the period began, the limit passed before its end."""
+    query = select(Item.id, Item.first_due_at, Item.first_handled_at).where(
+        Item.by_page.is_(False),
+        Item.reopened_at.is_not(None),
+        Item.first_due_at < horizon,
+        Item.first_handled_at >= start,
+        Item.first_handled_at > Item.first_due_at,
+    )
+    if units is not None:
+        query = query.where(Item.unit_id.in_(sorted(units)))
+    found = []
+    for item_id, due_at, handled_at in session.execute(query):
+        if due_at is None or handled_at is None:  # pragma: no cover - filtered above
+            continue
+        late_from = threshold(calendar, due_at)
+        if late_from < horizon and handled_at > max(late_from, start):
+            found.append((item_id, late_from))
     return found
 
 

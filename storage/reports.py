@@ -20,6 +20,13 @@ The on-time rate is ``on_time / (on_time + late + overdue)``: every item whose d
 come, handled or not. An overdue item counts against it (a rate of "100 %" beside 12 overdue
 items was the old formula, which left them out); an open item still in time counts for neither.
 
+A citizen's "chưa hài lòng" reopens an item and starts a second handling round with a fresh
+deadline (storage/satisfaction.py). The cohort counts every item once, by its first round: the
+reopened item keeps the outcome its first answer had (frozen on the item, storage/handling.py)
+in the figures of the period it was received in. The second rounds are counted apart, in
+``reopened``: those a rating started in the period, with the outcome of each now (on time,
+late, open, overdue); they never enter the on-time rate.
+
 Besides the cohort: ``prolonged`` lists the items "kéo dài" in the period (storage/prolonged.py,
 whenever they were received), and ``overdue_now`` counts every open item past its deadline
 now, whenever received: the same items as the queue's "Quá hạn" view of the same units.
@@ -39,7 +46,14 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from storage.deadlines import load_policy
-from storage.handling import MOVED_COLUMNS, Moved, moved_of
+from storage.handling import (
+    FIRST_ROUND_COLUMNS,
+    MOVED_COLUMNS,
+    FirstRound,
+    Moved,
+    first_round,
+    moved_of,
+)
 from storage.masking import MASKED_AUTHOR, excerpt
 from storage.prolonged import MARGIN_WORKING_DAYS, Prolonged, prolonged_in
 from storage.report_periods import Period
@@ -79,6 +93,8 @@ _COLUMNS = (
     Item.urgent,
     *(getattr(Item, d) for d in DIMENSIONS),
     *MOVED_COLUMNS,
+    *FIRST_ROUND_COLUMNS,
+    Item.first_answered_at,
 )
 
 
@@ -143,6 +159,8 @@ class Report:
     urgent_items: list[ListedItem] = field(default_factory=list)
     prolonged_items: list[ListedItem] = field(default_factory=list)
     overdue_now: int = 0
+    # Second rounds a citizen's rating started in the period, by their outcome now.
+    reopened: Tally = field(default_factory=Tally)
     unit_names: dict[str, str] = field(default_factory=dict)
 
 
@@ -163,8 +181,13 @@ def item_outcome(
     closed_at: datetime | None,
     moved: Moved | None,
     now: datetime,
+    first: FirstRound | None = None,
 ) -> str:
-    """``outcome`` with the transfer rule: ``moved`` is ``moved_of``'s answer."""
+    """``outcome`` with the transfer rule (``moved`` is ``moved_of``'s answer) and the rule of
+    reopened items: ``first``, the round a citizen's rating froze, decides (``first_round``)."""
+    if first is not None:
+        due, handled = first
+        return "late" if due is not None and handled is not None and handled > due else "on_time"
     if moved is not None:
         return "on_time" if moved[0] <= moved[1] else "late"
     return outcome(status, due_at, answered_at or closed_at, now)
@@ -206,15 +229,13 @@ def build_report(
     overdue_ids: list[int] = []
     urgent_ids: list[int] = []
     for row in session.execute(query.order_by(Item.created_time, Item.id)).mappings():
-        moved = moved_of(row["status"], row["answered_at"], row["moved_at"], row["moved_due"])
-        result = item_outcome(
-            row["status"], row["due_at"], row["answered_at"], row["closed_at"], moved, now
-        )
+        result = _cohort_outcome(row, now)
         report.totals.add(result)
         for dim in DIMENSIONS:
             slices[dim].setdefault(row[dim], Tally(row[dim])).add(result)
         _hours(ack, row["created_time"], row["acknowledged_at"])
-        _hours(answer, row["created_time"], row["answered_at"])
+        first_answer = row["first_answered_at"] if row["reopened_at"] else row["answered_at"]
+        _hours(answer, row["created_time"], first_answer)
         day = row["created_time"].astimezone(VIETNAM_TZ).date()
         report.per_day.setdefault(day, Counter())[row["category"] or ""] += 1
         if result == "overdue":
@@ -230,8 +251,37 @@ def build_report(
     found = prolonged_in(session, period, now, calendar or load_policy().calendar, scope)
     report.prolonged_items = listed_prolonged(session, found, now)
     report.overdue_now = overdue_now(session, now, scope)
+    report.reopened = reopened_rounds(session, period, now, scope)
     report.unit_names = {u.id: u.name for u in session.scalars(select(Unit))}
     return report
+
+
+def _cohort_outcome(row: Any, now: datetime) -> str:
+    first = first_round(row["reopened_at"], row["first_due_at"], row["first_handled_at"])
+    moved = moved_of(
+        row["status"], row["answered_at"], row["moved_at"], row["moved_due"], row["reopened_at"]
+    )
+    return item_outcome(
+        row["status"], row["due_at"], row["answered_at"], row["closed_at"], moved, now, first
+    )
+
+
+def reopened_rounds(
+    session: Session, period: Period, now: datetime, units: Collection[str] | None
+) -> Tally:
+    """The second rounds a citizen's rating started in ``period``, each by its outcome now,
+    measured against its fresh deadline (whenever the item was received)."""
+    start, end = period.bounds()
+    query = select(
+        Item.status, Item.due_at, Item.answered_at, Item.closed_at, Item.reopened_at, *MOVED_COLUMNS
+    ).where(Item.by_page.is_(False), Item.reopened_at >= start, Item.reopened_at < end)
+    if units is not None:
+        query = query.where(Item.unit_id.in_(sorted(units)))
+    found = Tally()
+    for status, due_at, answered_at, closed_at, reopened_at, at, due in session.execute(query):
+        moved = moved_of(status, answered_at, at, due, reopened_at)
+        found.add(item_outcome(status, due_at, answered_at, closed_at, moved, now))
+    return found
 
 
 def scope_units(unit_id: str | None, within: Collection[str] | None) -> Collection[str] | None:
@@ -285,9 +335,14 @@ def listed(session: Session, ids: Sequence[int], now: datetime) -> list[ListedIt
 def moved_by_item(session: Session, ids: Sequence[int]) -> dict[int, Moved]:
     """The transfers that handled the items among ``ids`` (``moved_of``)."""
     rows = session.execute(
-        select(Item.id, Item.status, Item.answered_at, *MOVED_COLUMNS).where(Item.id.in_(ids))
+        select(Item.id, Item.status, Item.answered_at, Item.reopened_at, *MOVED_COLUMNS).where(
+            Item.id.in_(ids)
+        )
     )
-    found = {i: moved_of(status, answered, at, due) for i, status, answered, at, due in rows}
+    found = {
+        i: moved_of(status, answered, at, due, reopened)
+        for i, status, answered, reopened, at, due in rows
+    }
     return {i: m for i, m in found.items() if m is not None}
 
 
@@ -307,14 +362,20 @@ def _listed(item: Item, guard: Guard | None, moved: Moved | None, now: datetime)
         author=shown.author_name or "",
         excerpt=excerpt(shown.text, 200),
         outcome=item_outcome(
-            item.status, item.due_at, item.answered_at, item.closed_at, moved, now
+            item.status,
+            item.due_at,
+            item.answered_at,
+            item.closed_at,
+            moved,
+            now,
+            first_round(item.reopened_at, item.first_due_at, item.first_handled_at),
         ),
     )
 
 
 def summary_rows(report: Report) -> list[tuple[str, Any]]:
     """The summary table, in the order the leadership reads it (label, value)."""
-    t = report.totals
+    t, r = report.totals, report.reopened
     return [
         ("Tổng số tiếp nhận", t.received),
         ("Đã xử lý đúng hạn", t.on_time),
@@ -325,6 +386,11 @@ def summary_rows(report: Report) -> list[tuple[str, Any]]:
         (RATE_LABEL, percent(t.on_time_rate)),
         (PROLONGED_LABEL, len(report.prolonged_items)),
         (OVERDUE_NOW_LABEL, report.overdue_now),
+        (REOPENED_LABEL, r.received),
+        ("Mở lại: xử lý lại đúng hạn", r.on_time),
+        ("Mở lại: xử lý lại trễ hạn", r.late),
+        ("Mở lại: đang xử lý lại, còn hạn", r.open),
+        ("Mở lại: quá hạn mới, chưa xử lý", r.overdue),
         ("Thời gian tiếp nhận trung bình (giờ)", _round(report.avg_ack_hours)),
         ("Thời gian trả lời trung bình (giờ)", _round(report.avg_answer_hours)),
         ("Số phản ánh khẩn", len(report.urgent_items)),
@@ -337,6 +403,9 @@ PROLONGED_LABEL = (
     f"Kéo dài (quá hạn hơn {MARGIN_WORKING_DAYS} ngày làm việc, hoặc được gia hạn), mọi kỳ nhận"
 )
 OVERDUE_NOW_LABEL = "Đang quá hạn lúc lập báo cáo, mọi kỳ nhận"
+REOPENED_LABEL = (
+    "Mở lại do chưa hài lòng trong kỳ (vòng xử lý lại, hạn mới; không tính vào tỷ lệ đúng hạn)"
+)
 
 
 def percent(rate: float | None) -> float | None:

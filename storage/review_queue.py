@@ -115,6 +115,8 @@ def _set_status(session: Session, item: Item, status: str, user_id: int, now: da
     if status in ("closed", "not_actionable", "transferred"):
         item.closed_at = now
     if status == "reopened":
+        # The deadline stays: only a citizen's "chưa hài lòng" starts a round with a fresh one
+        # (storage/satisfaction.py); closing early and reopening must not buy time.
         item.closed_at = None
     audit(session, user_id, "status", item.id, {"status": before}, {"status": status}, now)
 
@@ -232,8 +234,8 @@ def review_labels(
     """Confirm or correct the labels; True when they now differ from the classifier's.
 
     A change recomputes what follows from the labels: confidentiality (tố cáo), the deadline
-    (from the time of receipt, under the rule for the new labels) and, when the field changed,
-    the department.
+    (from the time of receipt, or of a citizen's reopening for an item in its second round,
+    under the rule for the new labels) and, when the field changed, the department.
     """
     if category not in CATEGORIES:
         raise QueueError(
@@ -242,7 +244,8 @@ def review_labels(
         )
     before = _label_state(item)
     if (category, urgent) != (item.category, item.urgent) and policy.due_at is not None:
-        item.due_at, item.deadline_rule = policy.due_at(category, urgent, item.created_time)
+        start = item.reopened_at or item.created_time
+        item.due_at, item.deadline_rule = policy.due_at(category, urgent, start)
     if field != item.field:
         route(session, item, field, policy.routing, now)
     item.category, item.urgent, item.field = category, urgent, field

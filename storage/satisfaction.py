@@ -3,7 +3,12 @@
 The status page asks once per item: "hài lòng" or "chưa hài lòng", with an optional reason.
 The first rating stands (insert-or-ignore on the item, whatever cookies the browser keeps or
 drops). "Chưa hài lòng" reopens the item (status ``reopened``, flagged ``unsatisfied``,
-audited as the system's doing) so that a leader decides what happens next. The National
+audited as the system's doing) so that a leader decides what happens next, and starts a second
+handling round: the first is frozen for the figures of its period (storage/handling.py) and
+the item gets a fresh deadline from the day of the rating by its category's rule, audited with
+the old and the new one. Only the citizen's rating does this: an officer who reopens an item
+(storage/review_queue.py) keeps its deadline, or closing early and reopening would buy time
+(README, "Reports: what each figure counts"). The National
 Public Service Portal ranks communes on the satisfaction rate of feedback handling:
 ``satisfaction_counts`` gives it per unit and period.
 """
@@ -19,6 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.audit import record as audit
+from storage.deadlines import DeadlinePolicy
+from storage.handling import latest_move
 from storage.report_periods import Period
 from storage.tables import Item, Rating, Unit
 
@@ -56,9 +63,16 @@ def may_rate(session: Session, item: Item) -> bool:
 
 
 def rate(
-    session: Session, item: Item, *, satisfied: bool, reason: str | None, now: datetime
+    session: Session,
+    item: Item,
+    *,
+    satisfied: bool,
+    reason: str | None,
+    now: datetime,
+    policy: DeadlinePolicy,
 ) -> Rating:
-    """Store the citizen's rating; the first one counts, a second is refused."""
+    """Store the citizen's rating; the first one counts, a second is refused. ``policy`` gives
+    the fresh deadline of an item the rating reopens (the rules on the admins' calendar)."""
     if item.by_page or item.status not in RATABLE:
         raise RatingRefusedError(
             "Mục này chưa có câu trả lời để đánh giá; hãy quay lại khi trạng thái là 'Đã trả lời'."
@@ -81,7 +95,9 @@ def rate(
         raise RatingRefusedError("Mục này đã được đánh giá; mỗi mục chỉ đánh giá một lần.")
     audit(session, None, "rated", item.id, None, {"satisfied": satisfied}, now)
     if not satisfied:
+        first = _first_round(session, item)
         _reopen(session, item, now)
+        _new_round(session, item, first, now, policy)
     rating = session.get(Rating, item.id)
     if rating is None:  # pragma: no cover - written just above
         raise RuntimeError(f"rating of item {item.id} vanished")
@@ -98,6 +114,36 @@ def _reopen(session: Session, item: Item, now: datetime) -> None:
     item.flagged, item.flag_reasons = True, ",".join(reasons)
     after = {"status": "reopened", "reason": "citizen_unsatisfied"}
     audit(session, None, "status", item.id, {"status": before}, after, now)
+
+
+# The first round as the rating found it: (deadline, handled at, answered at).
+_Round = tuple[datetime | None, datetime | None, datetime | None]
+
+
+def _first_round(session: Session, item: Item) -> _Round:
+    """A transfer that handled the first round is its handling, measured by the transfer's
+    clock (storage/handling.py), as the figures measured it."""
+    moved = latest_move(session, item)
+    if moved is not None:
+        return moved[1], moved[0], item.answered_at
+    return item.due_at, item.answered_at or item.closed_at, item.answered_at
+
+
+def _new_round(
+    session: Session, item: Item, first: _Round, now: datetime, policy: DeadlinePolicy
+) -> None:
+    """Freeze the first round and give the second its own deadline, counted from ``now``."""
+    item.first_due_at, item.first_handled_at, item.first_answered_at = first
+    item.reopened_at, item.answered_at, item.closed_at = now, None, None
+    due, rule = policy.deadline(item.category, bool(item.urgent), now)
+    before = {"due_at": _iso(item.due_at), "deadline_rule": item.deadline_rule}
+    item.due_at, item.deadline_rule = due, rule
+    after = {"due_at": _iso(due), "deadline_rule": rule}
+    audit(session, None, "deadline_renewed", item.id, before, after, now)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def satisfaction_counts(

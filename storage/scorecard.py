@@ -6,7 +6,10 @@ What each line counts (README, "Reports: what each figure counts"):
   received in the period; on time / due), the prolonged items of storage/prolonged.py, and
   the points: 2 when every item due was handled on time and none was prolonged (also when
   nothing was due yet), 1 at ≥ 90 % with none prolonged, 0 below 90 % or with any prolonged;
-- satisfaction: citizens' ratings given in the period (storage/satisfaction.py);
+- satisfaction: citizens' ratings given in the period (storage/satisfaction.py), and beside
+  them the items a "chưa hài lòng" reopened in the period, with the outcome of each second
+  round against its fresh deadline (``Report.reopened``; outside the on-time rate, which counts
+  each item once, by its first round);
 - published: answers made public in the period that the public pages still show (no
   denunciation, no confidential item, nothing its sender deleted) (storage/publication.py);
 - transfers: transfers made in the period, and those made by their 05-working-day deadline
@@ -31,6 +34,7 @@ from statistics import median
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.handling import first_round
 from storage.proposals import DIRECTED, proposals_for
 from storage.report_periods import Period
 from storage.reports import (
@@ -116,6 +120,11 @@ class UnitScore:
     @property
     def tally(self) -> Tally:
         return self.report.totals
+
+    @property
+    def reopened(self) -> Tally:
+        """Second rounds a citizen's "chưa hài lòng" started in the period."""
+        return self.report.reopened
 
     @property
     def prolonged(self) -> list[ListedItem]:
@@ -244,9 +253,16 @@ def _officials(session: Session, items: Sequence[Item], now: datetime) -> Offici
     directions = proposals_for(session, [i.id for i in items])
     moved = moved_by_item(session, [i.id for i in items])
     for item in items:
+        first = first_round(item.reopened_at, item.first_due_at, item.first_handled_at)
         found.tally.add(
             item_outcome(
-                item.status, item.due_at, item.answered_at, item.closed_at, moved.get(item.id), now
+                item.status,
+                item.due_at,
+                item.answered_at,
+                item.closed_at,
+                moved.get(item.id),
+                now,
+                first,
             )
         )
         found.directed += any(p.state in DIRECTED for p in directions[item.id])

@@ -343,6 +343,15 @@ class Item(Base):
     acknowledged_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # A citizen's "chưa hài lòng" starts a second handling round (storage/satisfaction.py):
+    # when it did (indexed: the reports count the rounds reopened in a period), and the first
+    # round frozen as it stood, for the figures of its own period: the deadline it was measured
+    # against, when it was handled, when it was answered. due_at, answered_at and closed_at
+    # are then the second round's.
+    reopened_at: Mapped[datetime | None] = mapped_column(index=True)
+    first_due_at: Mapped[datetime | None]
+    first_handled_at: Mapped[datetime | None]
+    first_answered_at: Mapped[datetime | None]
     # Indexed: every item page looks up the items marked duplicates of it.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True)
     alerted_at: Mapped[datetime | None]

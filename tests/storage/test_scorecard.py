@@ -23,7 +23,8 @@ from storage.transfers import transfer
 from storage.workdays import WorkingCalendar
 from tests.storage.known_month import MARCH, NOW, PROLONGED, UNIT, at, build, end_of
 
-CALENDAR = load_policy().calendar
+POLICY = load_policy()
+CALENDAR = POLICY.calendar
 
 
 def tally(on_time: int, late: int = 0, overdue: int = 0, open_: int = 0) -> Tally:
@@ -115,7 +116,7 @@ def test_every_line_of_the_scorecard_per_unit_and_for_the_city(
     with sessions.begin() as s:
         # Ái Quốc: one item on time, rated, published; one transfer in time.
         answered = _add(s, 1, "ai-quoc", at(3), status="answered", answered_at=at(4))
-        rate(s, answered, satisfied=True, reason=None, now=at(5))
+        rate(s, answered, satisfied=True, reason=None, now=at(5), policy=POLICY)
         publish_result(s, answered, "Đã sửa xong", month.leader, at(5))
         moved = _add(s, 2, "ai-quoc", at(10), status="in_triage", answered_at=None)
         transfer(s, moved, agency="Công an phường", reason="Không thuộc thẩm quyền",
@@ -123,7 +124,7 @@ def test_every_line_of_the_scorecard_per_unit_and_for_the_city(
         # Cẩm Giàng: an unhappy rating, a late transfer, officials, urgent items.
         unhappy = s.get(Item, month.ids["a"])
         assert unhappy is not None
-        rate(s, unhappy, satisfied=False, reason="Trả lời chung chung", now=at(6))
+        rate(s, unhappy, satisfied=False, reason="Trả lời chung chung", now=at(6), policy=POLICY)
         late = _add(s, 3, UNIT, at(2), status="in_triage")
         transfer(s, late, agency="Sở Xây dựng", reason="Thẩm quyền của Sở",
                  user_id=month.officer, now=at(16), calendar=CALENDAR)  # fmt: skip
@@ -171,10 +172,19 @@ def test_every_line_of_the_scorecard_per_unit_and_for_the_city(
     assert urgent[quick.id].minutes == 30 and urgent[quick.id].in_time  # the look did not count
     assert not next(u for u in urgent.values() if u.item.id != quick.id).in_time
     assert (cam.urgent_in_time, len(cam.urgent), cam.urgent_median_minutes) == (1, 2, 30)
-    # The unhappy rating reopened "a" on 6 March: open since, it passed its limit in March.
+    # The unhappy rating reopened "a" on Friday 6 March. Its first round (answered 5 March,
+    # due 9 March) stays on time in March's figures; its second round got a fresh deadline,
+    # 13 March (5 working days from the rating), and open since, it passed that deadline's
+    # limit (27 March) in March: prolonged for its second round. (Before reopening started a
+    # round, "a" kept its 9 March deadline: overdue at once and prolonged from 23 March.)
     # A transfer is handled at the transfer (README "Reports"): the late one (2 → 16 March,
     # due 9 March) is late but within the margin, so not prolonged.
     assert {i.id for i in cam.prolonged} == month.of(*PROLONGED, "a")
+    a = next(i for i in cam.prolonged if i.id == month.ids["a"])
+    assert a.outcome == "on_time" and "vòng xử lý lại" in a.note
+    assert unhappy.due_at == end_of(13) and unhappy.first_due_at == end_of(9)
+    assert (cam.reopened.received, cam.reopened.overdue, ai.reopened.received) == (1, 1, 0)
+    assert card.total.reopened.received == 1
     assert cam.points == 0
     # Ái Quốc: m never handled; the item transferred on time is handled.
     assert {i.id for i in ai.prolonged} == month.of("m")
