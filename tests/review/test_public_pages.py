@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -15,6 +16,7 @@ from storage.publication import publish_reply, publish_result
 from storage.replies import create_reply, mark_sent
 from storage.tables import Item, Rating
 from storage.tracking import ALPHABET, issue, shown
+from storage.workdays import VIETNAM_TZ
 from tests.clock import Clock
 from tests.review.personas import Visitor, World, add_item, item
 
@@ -196,3 +198,21 @@ def test_the_public_list_pages_through_a_units_answers(world: World) -> None:
     second = client.get("/cong-khai/a?trang=2").get_data(as_text=True)
     assert second.count('class="card published-item"') == 2
     assert client.get("/cong-khai/khong-co").status_code == 404
+
+
+def test_chua_hai_long_on_the_status_page_gives_a_fresh_deadline_shown_in_the_audit(
+    world: World, clock: Clock, signed_in: SignIn
+) -> None:
+    """Rated on Wednesday 29 April 2026: 30 April and 1 May are holidays, 2–3 May a weekend,
+    so the second round's five working days end with Friday 8 May (the web's deadline rules)."""
+    item_id, code = answered_with_code(world, TEXTS["phan_anh"])
+    first_due = item(world.sessions, item_id).due_at
+    clock.now = datetime(2026, 4, 29, 2, 0, tzinfo=UTC)  # 09:00 in Hà Nội
+    assert rate(world.app.test_client(), code, "no", "Vẫn mất sóng") == 302
+    stored = item(world.sessions, item_id)
+    assert stored.due_at == datetime(2026, 5, 8, 23, 59, 59, 999999, tzinfo=VIETNAM_TZ)
+    assert stored.first_due_at == first_due and stored.reopened_at == clock.now
+    page = signed_in("leader.a").text(f"/items/{item_id}")
+    row = page.split("Hạn mới khi mở lại do người dân chưa hài lòng", 1)[1].split("</tr>", 1)[0]
+    assert "hết ngày 08/05/2026" in row and "Phản ánh: thời hạn mặc định" in row
+    assert first_due is not None and f"hết ngày {first_due:%d/%m/%Y}" in row
