@@ -123,6 +123,7 @@ def write_config(
     tokens: dict[str, str],
     inbox_url: str,
     webhooks: DemoWebhooks,
+    poll_seconds: int = 5,
 ) -> Path:
     units = "\n".join(f'  - {{id: {u}, name: "{n}", kind: {k}}}' for u, n, k in DEMO_UNITS)
     pages = "\n".join(
@@ -132,7 +133,7 @@ def write_config(
     text = f"""# Written by `pakn demo`: a real configuration pointing at the local Graph simulator.
 database_url: "sqlite:///{directory / "pakn.db"}"
 data_dir: "{directory}"
-poll_interval_seconds: 5
+poll_interval_seconds: {poll_seconds}
 graph:
   base_url: "{base_url}"
   app_secret: "{webhooks.app_secret}"
@@ -155,6 +156,9 @@ web:
   port: {port}
   public_url: "http://127.0.0.1:{port}"
   secret_key: "{secrets.token_hex(32)}"
+  # A comment the demo simulates reaches the queue through the webhook within a couple of
+  # seconds: open pages ask every 2 seconds, so that one sees it arrive (production: 10).
+  live_poll_seconds: 2
 alerts:
   admin_targets:
     - {{name: "Quản trị (màn hình demo)", url: "{inbox_url}", events: [page_down, reply_failed]}}
@@ -259,9 +263,20 @@ def create_accounts(sessions: sessionmaker[Session], now: datetime) -> list[Demo
 class Demo:
     """Everything `pakn demo` runs, started in order and stopped in reverse."""
 
-    def __init__(self, directory: Path | None, port: int, seed: int, every_seconds: float) -> None:
+    def __init__(
+        self,
+        directory: Path | None,
+        port: int,
+        seed: int,
+        every_seconds: float,
+        poll_seconds: int = 5,
+    ) -> None:
+        """``poll_seconds``: the daemon's cycle (tests lengthen it to see webhooks at work)."""
         self.directory = _prepare(directory)
         self.port, self.seed, self.every = port, seed, every_seconds
+        self.poll_seconds = poll_seconds
+        self.world: World | None = None
+        self.daemon: Daemon | None = None
         self.stop = threading.Event()
         self.threads: list[threading.Thread] = []
         self.sim: GraphSimulator | None = None
@@ -274,11 +289,17 @@ class Demo:
         _check_port_free(self.port)
         tokens = {pid: f"demo-{secrets.token_hex(8)}" for pid, _n, _u in DEMO_PAGES}
         hooks = DemoWebhooks(secrets.token_hex(16), secrets.token_urlsafe(16), _free_port())
-        world = demo_world(self.seed, tokens, hooks.app_secret)
+        world = self.world = demo_world(self.seed, tokens, hooks.app_secret)
         self.sim = GraphSimulator(world).start()
         self.inbox = DemoInbox(echo)
         config = write_config(
-            self.directory, self.sim.base_url, self.port, tokens, self.inbox.url, hooks
+            self.directory,
+            self.sim.base_url,
+            self.port,
+            tokens,
+            self.inbox.url,
+            hooks,
+            self.poll_seconds,
         )
         settings = load(config, env={})
         engine = make_engine(settings.database_url)
@@ -290,7 +311,7 @@ class Demo:
         accounts = create_accounts(sessions, datetime.now(UTC))
         with sessions.begin() as session:
             policy = ingest_policy(settings, session, classify=classify)
-        daemon = Daemon(settings, sessions, policy, stop=self.stop)
+        daemon = self.daemon = Daemon(settings, sessions, policy, stop=self.stop)
         daemon.sync()
         register_jobs(daemon)
         self._start_webhooks(settings, sessions, world, self.sim.router.diagnostics)

@@ -99,6 +99,8 @@ class WebSettings:
     trusted_proxies: int = 0
     # Requests served at once; each holds one database connection while it runs.
     threads: int = 8
+    # How often an open page asks the server what changed (the live queue, review/live_views.py).
+    live_poll_seconds: int = 10
 
 
 @dataclass(frozen=True)
@@ -358,6 +360,11 @@ def _validate(s: Settings) -> None:
         raise ConfigError(
             f"web.threads: cần từ 1 đến {MAX_WEB_THREADS}, nhận {s.web.threads!r}. Mỗi luồng "
             "giữ một kết nối cơ sở dữ liệu; muốn phục vụ nhiều hơn, chạy thêm tiến trình web."
+        )
+    if not 2 <= s.web.live_poll_seconds <= 60:
+        raise ConfigError(
+            "web.live_poll_seconds: cần từ 2 đến 60 giây (mặc định 10), nhận "
+            f"{s.web.live_poll_seconds!r}."
         )
     if not 0.5 <= s.queue.small_talk_confidence <= 1:
         raise ConfigError(

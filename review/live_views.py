@@ -8,7 +8,8 @@ would queue behind the streams. A 10-second poll of "what changed since <cursor>
 request, answered in a few milliseconds from the primary keys and the open-items index; it
 needs nothing special from nginx (no proxy_buffering off, no long read timeouts) and survives
 proxies and networks that cut idle connections. Ten seconds is quicker than anyone answers a
-comment, and an urgent item is a 4-hour rule.
+comment, and an urgent item is a 4-hour rule (``web.live_poll_seconds``; ``pakn demo`` asks
+every 2 seconds, so that a comment it simulates shows up while one watches).
 
 Each answer carries the counts of the queue views, whether the list should be fetched again,
 the urgent items nobody has touched yet (the browser notifies those it has not seen, with a
@@ -19,7 +20,7 @@ been sent (notified once). A notification never carries what a denouncer wrote.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
@@ -30,7 +31,6 @@ from storage.queue_search import queue_counts
 from storage.visibility import ItemCard
 
 bp = Blueprint("live", __name__, url_prefix="/live")
-POLL_SECONDS: Final = 10
 _EXCERPT = 140
 
 
@@ -43,7 +43,7 @@ def changed() -> BaseResponse:
     return jsonify(
         {
             "cursor": found.cursor.encode(),
-            "poll_seconds": POLL_SECONDS,
+            "poll_seconds": services().settings.web.live_poll_seconds,
             "changed": found.changed,
             "counts": counts,
             "urgent": [_urgent(c) for c in found.urgent],

@@ -30,7 +30,6 @@ from classifier.labels import CATEGORIES, FIELDS
 from review import bulk_actions
 from review.context import audit_apart, db, now, services, t, viewer
 from review.forms import SearchForm
-from review.live_views import POLL_SECONDS
 from review.queue_forms import BULK_ACTIONS, FILTER_KEYS, BulkForm, FilterForm, SaveFilterForm
 from review.queue_forms import day_start as _day_start
 from storage.active_learning import items_to_confirm
@@ -128,7 +127,7 @@ def show(view: str) -> str:
         small_talk=figures(db(), who.unit_ids) if view == "small_talk" else None,
         partial_url=_partial_url(view),
         live_cursor=current_cursor(db(), moment).encode(),
-        poll_seconds=POLL_SECONDS,
+        poll_seconds=services().settings.web.live_poll_seconds,
         categories=CATEGORIES,
         fields=FIELDS,
         sources=SOURCES,
