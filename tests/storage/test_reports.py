@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from review.report_export import write_csv, write_xlsx
 from storage.poll_state import sync_pages
 from storage.report_periods import month_of, parse_period, quarter_of, week_of, year_of
-from storage.reports import build_report
+from storage.reports import SOURCE_NAMES, build_report
 from storage.tables import OPEN_STATUSES, Item
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -212,9 +212,12 @@ def test_the_excel_report_opens_and_its_totals_match_the_database(
         sum(hours) / len(hours), abs=0.05
     )
 
-    channels = {row[0]: row[2] for row in sheet_rows(book, "Theo kênh")[1:] if row[0]}
-    assert channels == by_source
-    assert sheet_rows(book, "Theo loại")[-1][2] == expected["Tổng số tiếp nhận"]
+    # Leaders read the channel's name, never its code; the last row is the total.
+    *channel_rows, total_row = sheet_rows(book, "Theo kênh")[1:]
+    channels = {row[0]: row[1] for row in channel_rows if row[1]}
+    assert channels == {SOURCE_NAMES[source]: n for source, n in by_source.items()}
+    assert list(total_row[:2]) == ["Tổng cộng", expected["Tổng số tiếp nhận"]]
+    assert sheet_rows(book, "Theo loại")[-1][1] == expected["Tổng số tiếp nhận"]
     assert {row[0] for row in sheet_rows(book, "Quá hạn")[1:]} == overdue_ids
     assert {row[0] for row in sheet_rows(book, "Khẩn")[1:]} == urgent_ids
 
