@@ -26,8 +26,8 @@ from flask import Blueprint, jsonify, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from review.context import db, now, services, t, viewer
+from review.queue_tabs import count_text, tab_counts
 from storage.queue_live import LiveCursor, ReplyNews, changes
-from storage.queue_search import queue_counts
 from storage.visibility import ItemCard
 
 bp = Blueprint("live", __name__, url_prefix="/live")
@@ -39,13 +39,15 @@ def changed() -> BaseResponse:
     who, moment = viewer(), now()
     found = changes(db(), who, LiveCursor.decode(request.args.get("since")), now=moment)
     soon = timedelta(hours=services().deadlines.due_soon_hours)
-    counts = queue_counts(db(), who, now=moment, soon=soon)
+    # The tabs' numbers as the page shows them (review/queue_tabs.py), "Tất cả" capped too.
+    tabs = tab_counts(who, moment, soon)
     return jsonify(
         {
             "cursor": found.cursor.encode(),
             "poll_seconds": services().settings.web.live_poll_seconds,
             "changed": found.changed,
-            "counts": counts,
+            "counts": {v: c.value for v, c in tabs.items()},
+            "count_texts": {v: count_text(c) for v, c in tabs.items()},
             "urgent": [_urgent(c) for c in found.urgent],
             "replies": [_reply(r) for r in found.replies],
         }

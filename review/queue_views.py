@@ -32,16 +32,18 @@ from review.context import audit_apart, db, now, services, t, viewer
 from review.forms import SearchForm
 from review.queue_forms import BULK_ACTIONS, FILTER_KEYS, BulkForm, FilterForm, SaveFilterForm
 from review.queue_forms import day_start as _day_start
+from review.queue_tabs import count_text, page_number, pager, tab_counts
 from storage.active_learning import items_to_confirm
 from storage.queue_filters import filter_choices
 from storage.queue_live import current_cursor, reply_marks
 from storage.queue_search import (
+    PAGE_SIZE,
     VIEWS,
     ItemPage,
     SearchFilters,
-    queue_counts,
     queue_page,
     search,
+    view_count,
 )
 from storage.saved_filters import SavedFilterError, delete_filter, save_filter, saved_filters
 from storage.small_talk import figures
@@ -83,6 +85,7 @@ def list_lookups(cards: list[ItemCard]) -> dict[str, Any]:
 
 
 CONFIRM_PAGE = 30
+QUEUE_PAGE = PAGE_SIZE
 
 
 @bp.route("/")
@@ -99,23 +102,29 @@ def show(view: str) -> str:
     valid = form.validate()
     cursor = request.args.get("cursor")
     filters = form.filters() if valid else None
+    soon = due_soon_window()
     page = queue_page(
-        db(), who, view, now=moment, soon=due_soon_window(), cursor=cursor, filters=filters
+        db(), who, view, now=moment, soon=soon, cursor=cursor, filters=filters, limit=QUEUE_PAGE
     )
     audit_identity_views(page.cards)
     lookups = list_lookups(page.cards)
     params = form.params() if valid else {}
-    cursor_params = {**params, "cursor": page.next_cursor or ""}
-    lookups["next_url"] = view_url(view, cursor_params) if page.next_cursor else None
+    # The same WHERE as the list (storage.queue_search.view_count), so that "Trang k / n" holds.
+    total = view_count(db(), who, view, now=moment, soon=soon, filters=filters)
+    cursors = (page.prev_cursor, page.next_cursor, bool(cursor))
+    number = page_number(request.args.get("page_no"), cursor)
+    lookups["pager"] = pager(view, params, total, number, QUEUE_PAGE, cursors)
     if request.args.get("partial"):
         return render_template("queue_list.html", page=page, view=view, **lookups)
-    counts = queue_counts(db(), who, now=moment, soon=due_soon_window())
+    tabs = tab_counts(who, moment, soon)
+    counts = {v: c.value for v, c in tabs.items()}
     return render_template(
         "queue.html",
         view=view,
         views=VIEWS,
         page=page,
         counts=counts,
+        count_texts={v: count_text(c) for v, c in tabs.items()},
         form=form,
         errors=_form_errors(form),
         params=params,

@@ -20,7 +20,7 @@ the tier is the first part of the cursor.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -63,6 +63,11 @@ from storage.visibility import (
 VIEWS: Final = ("triage", "mine", "due_soon", "overdue", "small_talk", "all")
 COUNTED_VIEWS: Final = ("triage", "mine", "due_soon", "overdue", "small_talk")
 PAGE_SIZE: Final = 50
+# "Tất cả" holds every item ever received, closed ones too: a million at city scale, where an
+# exact count(*) reads the whole of the units' index on every page and every live poll (hundreds
+# of milliseconds on PostgreSQL, which keeps no row count). Past this many the list says "more
+# than" instead: counting stops at the cap, a bounded index read like a page of the list.
+ALL_COUNT_CAP: Final = 10_000
 _CLOSED_STATUSES = tuple(s for s in STATUSES if s not in OPEN_STATUSES)
 _CURSOR = re.compile(r"^(?:v(-?\d{1,20})_(\d{1,18})|n(\d{1,18}))$")
 _RANKED_CURSOR = re.compile(r"^r([0-2])_(-?\d{1,20}_\d{1,18})$")
@@ -77,6 +82,17 @@ _INDEXED_WORD: Final = re.compile(r"^[0-9a-z]{1,100}$")
 class ItemPage:
     cards: list[ItemCard]
     next_cursor: str | None
+    # The cursor of the page before, when this page is not the first and the one before is not
+    # the first either (None then: the first page has no cursor).
+    prev_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ViewCount:
+    """How many items a list holds; ``capped``: at least ``value`` + 1, not counted further."""
+
+    value: int
+    capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,12 +161,47 @@ def queue_page(
     limit: int = PAGE_SIZE,
     filters: QueueFilters | None = None,
 ) -> ItemPage:
-    query = _base(viewer).where(view_clause(view, viewer, now, soon))
-    if filters is not None:
-        query = query.where(*filters.clauses(viewer))
+    query = _view_query(viewer, view, now, soon, filters)
     # Small talk has no deadline to order by: newest first, like everything.
     order = _NEWEST_FIRST if view in ("all", "small_talk") else _BY_DEADLINE
     return _paginate(session, viewer, query, order, cursor, limit)
+
+
+def _view_query(
+    viewer: Viewer, view: str, now: datetime, soon: timedelta, filters: QueueFilters | None
+) -> Select[Item]:
+    query = _base(viewer).where(view_clause(view, viewer, now, soon))
+    if filters is not None:
+        query = query.where(*filters.clauses(viewer))
+    return query
+
+
+def view_count(
+    session: Session,
+    viewer: Viewer,
+    view: str,
+    *,
+    now: datetime,
+    soon: timedelta,
+    filters: QueueFilters | None = None,
+) -> ViewCount:
+    """The items of one queue view under the officer's filters: the WHERE of queue_page.
+    The work views hold open items (their partial indexes count them); "all" counts up to
+    ALL_COUNT_CAP (see there)."""
+    ids = _view_query(viewer, view, now, soon, filters).with_only_columns(Item.id)
+    if view != "all":
+        return ViewCount(int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0))
+    return capped_count(session, ids, ALL_COUNT_CAP)
+
+
+def capped_count(session: Session, ids: Select[Any], cap: int) -> ViewCount:
+    found = session.scalar(select(func.count()).select_from(ids.limit(cap + 1).subquery())) or 0
+    return ViewCount(min(int(found), cap), capped=found > cap)
+
+
+def all_count(session: Session, viewer: Viewer) -> ViewCount:
+    """The "Tất cả" tab's number: every item in the viewer's units, up to ALL_COUNT_CAP."""
+    return capped_count(session, _base(viewer).with_only_columns(Item.id), ALL_COUNT_CAP)
 
 
 def queue_counts(
@@ -401,7 +452,45 @@ def _paginate(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(getattr(rows[-1], col.key), rows[-1].id) if more else None
-    return _cards(session, viewer, rows, next_cursor)
+    found = _cards(session, viewer, rows, next_cursor)
+    if key is None or not rows:
+        return found
+    first = (getattr(rows[0], col.key), rows[0].id)
+    return replace(found, prev_cursor=_previous_cursor(session, query, order, first, limit))
+
+
+def _previous_cursor(
+    session: Session,
+    query: Select[Item],
+    order: _Order,
+    first: tuple[datetime | None, int],
+    limit: int,
+) -> str | None:
+    """The cursor of the page before the one starting at ``first``: the rows before it read
+    backwards, as many as a page and one more (keyset, like the next page: page 100 costs what
+    page 1 costs). The one more is the last row of the page before that; None when there is
+    none, the page before being the first."""
+    col = order.column
+    back: list[tuple[Any, int]] = []
+    if first[0] is None:
+        # Undated rows come last, by id: first those before it, then the dated ones.
+        nulls = query.where(col.is_(None), Item.id < first[1]).order_by(Item.id.desc())
+        back += [
+            (None, i) for i in session.scalars(nulls.with_only_columns(Item.id).limit(limit + 1))
+        ]
+    if len(back) <= limit:
+        dated = query.where(col.is_not(None))
+        if first[0] is not None:
+            bound = tuple_(col, Item.id)
+            value = tuple_(literal(first[0], UTCDateTime()), literal(first[1]))
+            dated = dated.where(bound > value if order.descending else bound < value)
+        by = (col.asc(), Item.id.asc()) if order.descending else (col.desc(), Item.id.desc())
+        wanted = limit + 1 - len(back)
+        rows = session.execute(dated.with_only_columns(col, Item.id).order_by(*by).limit(wanted))
+        back += [(value, item_id) for value, item_id in rows]
+    if len(back) <= limit:
+        return None
+    return encode_cursor(back[limit][0], back[limit][1])
 
 
 def _cards(session: Session, viewer: Viewer, rows: list[Item], next_cursor: str | None) -> ItemPage:

@@ -97,10 +97,11 @@ document.addEventListener("submit", function (event) {
     }
   }
 
-  function showCounts(counts) {
+  function showCounts(counts, texts) {
     Object.keys(counts || {}).forEach(function (view) {
       document.querySelectorAll('[data-count-of="' + view + '"]').forEach(function (el) {
-        el.textContent = String(counts[view]);
+        // The server's words ("10.000", "hơn 10.000") when it sends them, else the number.
+        el.textContent = texts && texts[view] != null ? texts[view] : String(counts[view]);
       });
     });
   }
@@ -132,7 +133,7 @@ document.addEventListener("submit", function (event) {
     document.title = (data.urgent.length ? "(" + data.urgent.length + ") " : "") + baseTitle;
     var before = JSON.stringify(load("counts"));
     save("counts", data.counts);
-    showCounts(data.counts);
+    showCounts(data.counts, data.count_texts);
     save("cursor", data.cursor);
     var moved = data.changed || (before !== "null" && before !== JSON.stringify(data.counts));
     if (moved && typeof pakn.onChange === "function") {

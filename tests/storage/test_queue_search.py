@@ -5,18 +5,23 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from storage.db import make_engine, session_factory, upgrade
 from storage.ingest import ingest
+from storage.queue_filters import QueueFilters
 from storage.queue_search import (
     SearchFilters,
+    ViewCount,
+    all_count,
     decode_cursor,
     encode_cursor,
     queue_counts,
     queue_page,
     search,
+    view_count,
 )
 from storage.records import ItemRecord
 from storage.tables import Item, Unit, User
@@ -130,6 +135,56 @@ def test_keyset_pages_cover_every_item_once_in_deadline_order_with_undated_items
             break
     assert pages == 3
     assert seen == [item.id for item in items]
+
+
+def test_each_page_knows_the_cursor_of_the_page_before_across_undated_items(
+    world: tuple[Session, People],
+) -> None:
+    session, people = world
+    items = [add_item(session, f"Mất sóng lần {i}") for i in range(9)]
+    for i, item in enumerate(items):
+        # Ties broken by id, and undated items last: the page before must cross both.
+        item.due_at = None if i >= 4 else NOW + timedelta(hours=(i // 2) + 1)
+    session.flush()
+    officer = viewer(session, people.officer_a)
+    cursors: list[str | None] = [None]
+    pages = []
+    while True:
+        page = queue_page(
+            session, officer, "triage", now=NOW, soon=SOON, cursor=cursors[-1], limit=2
+        )
+        pages.append(page)
+        if page.next_cursor is None:
+            break
+        cursors.append(page.next_cursor)
+    assert len(pages) == 5
+    assert [c.id for p in pages for c in p.cards] == [item.id for item in items]
+    # The page before page k (k >= 2) starts after the cursor that led to page k - 1.
+    assert [p.prev_cursor for p in pages] == [None, None, *cursors[1:-1]]
+
+
+def test_a_views_count_uses_its_filters_and_all_stops_counting_at_the_cap(
+    world: tuple[Session, People], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, people = world
+    for i in range(6):
+        add_item(session, f"Góp ý {i}", received=NOW - timedelta(hours=i))
+    add_item(session, "Ở phường B", unit="b")
+    closed = add_item(session, "Đã xong")
+    closed.status = "closed"
+    session.flush()
+    officer = viewer(session, people.officer_a)
+    assert view_count(session, officer, "all", now=NOW, soon=SOON) == ViewCount(7)
+    assert view_count(session, officer, "triage", now=NOW, soon=SOON) == ViewCount(6)
+    until = QueueFilters(received_from=NOW - timedelta(hours=2, minutes=30))
+    counted = view_count(session, officer, "triage", now=NOW, soon=SOON, filters=until)
+    listed = queue_page(session, officer, "triage", now=NOW, soon=SOON, filters=until)
+    assert counted == ViewCount(len(listed.cards)) == ViewCount(3)
+    monkeypatch.setattr("storage.queue_search.ALL_COUNT_CAP", 5)
+    assert all_count(session, officer) == ViewCount(5, capped=True)
+    assert view_count(session, officer, "all", now=NOW, soon=SOON) == ViewCount(5, capped=True)
+    monkeypatch.setattr("storage.queue_search.ALL_COUNT_CAP", 7)
+    assert all_count(session, officer) == ViewCount(7, capped=False)
 
 
 def test_newest_first_pages_follow_each_other_without_gaps(world: tuple[Session, People]) -> None:
