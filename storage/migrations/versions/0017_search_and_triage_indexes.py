@@ -41,6 +41,11 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # Whole-word search (storage/queue_search.py); SQLite reads the viewer's units instead.
         op.create_index("ix_items_search_words", "items", [_WORDS], postgresql_using="gin")
+        # The planner knows how many items hold a word only from the statistics of the indexed
+        # expression, which only ANALYZE gathers (autovacuum may not for weeks on a big table):
+        # without them it guesses a handful and reads every match of a common word (measured:
+        # 600 ms instead of 100 ms at 1,000,000 items).
+        op.execute("ANALYZE items")
 
 
 def downgrade() -> None:
