@@ -56,6 +56,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "none_prolonged": ("Không có mục kéo dài.", "Nothing was prolonged."),
     "why": ("Lý do", "Why"),
     "nothing": ("Chưa có mục nào trong kỳ.", "No items in this period."),
+    "by_officer": ("Theo cán bộ xử lý", "By officer"),
+    "officer": ("Cán bộ", "Officer"),
+    "assigned": ("Được giao (nhận trong kỳ)", "Assigned (received in the period)"),
+    "handled": ("Đã xử lý", "Handled"),
+    "unassigned": ("Chưa giao cho ai", "Not assigned"),
+    "officer_rule": (
+        "Mỗi mục tính cho cán bộ đang được giao; Đã xử lý = đúng hạn + trễ hạn. "
+        "Cột cuối: mục đang quá hạn, mọi kỳ.",
+        "Each item counts for the officer it is assigned to now; handled = on time + late. "
+        "Last column: overdue now, any period.",
+    ),
     "more": ("… và {n} mục khác trong tệp tải về.", "… and {n} more in the download."),
     "received_at": ("Nhận lúc", "Received"),
     "due": ("Hạn", "Due"),

@@ -58,7 +58,8 @@ from storage.report_periods import (
     week_of,
     year_of,
 )
-from storage.reports import build_report, open_backlog, percent
+from storage.reports import build_report, by_assignee, open_backlog, percent, scope_units
+from storage.users import display_names
 from storage.workdays import WorkingCalendar
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -101,6 +102,10 @@ def dashboard() -> str | BaseResponse:
     calendar = services().deadlines.calendar
     report = build_report(session, period, moment, unit, within=within, calendar=calendar)
     backlog = open_backlog(session, moment, {unit} if unit else within)
+    officers = by_assignee(session, period, moment, scope_units(unit, within))
+    # Officers by their display names; an unassigned row has no key (never a citizen's name).
+    ids = [int(o.figures.key) for o in officers if o.figures.key is not None]
+    officer_names = {str(k): v for k, v in display_names(session, ids).items()}
     return render_template(
         "reports/dashboard.html",
         report=report,
@@ -113,6 +118,8 @@ def dashboard() -> str | BaseResponse:
             "backlog": charts.backlog(backlog),
         },
         overdue=report.overdue_items[:OVERDUE_SHOWN],
+        officers=officers,
+        officer_names=officer_names,
         units=unit_choices(within),
         unit=unit,
         tx=tx,

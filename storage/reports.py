@@ -441,3 +441,47 @@ def open_backlog(
         query = query.where(Item.unit_id.in_(sorted(within)))
     rows = [Backlog(d, int(n), int(late or 0)) for d, n, late in session.execute(query).all()]
     return sorted(rows, key=lambda b: (-b.open, b.department or "\uffff"))
+
+
+@dataclass
+class OfficerTally:
+    """One officer's share of the cohort (``figures``, keyed by the assignee's user id as a
+    string; None for the items nobody holds) and of ``overdue_now``. The rows of a report add
+    up to its totals: each item is counted for the officer it is assigned to now."""
+
+    figures: Tally
+    overdue_now: int = 0
+
+    @property
+    def handled(self) -> int:
+        """Answered or otherwise handled (on time or late), as the outcomes define it."""
+        return self.figures.on_time + self.figures.late
+
+
+def by_assignee(
+    session: Session,
+    period: Period,
+    now: datetime,
+    units: Collection[str] | None,
+) -> list[OfficerTally]:
+    """Per assignee, the cohort of build_report (same WHERE, same outcome of each item) and the
+    open items past their deadline now (same WHERE as overdue_now)."""
+    start, end = period.bounds()
+    query = select(*_COLUMNS, Item.assignee_id).where(
+        Item.by_page.is_(False), Item.created_time >= start, Item.created_time < end
+    )
+    late_now = select(Item.assignee_id, func.count()).where(
+        Item.by_page.is_(False), Item.status.in_(RUNNING_STATUSES), Item.due_at < now
+    )
+    if units is not None:
+        query = query.where(Item.unit_id.in_(sorted(units)))
+        late_now = late_now.where(Item.unit_id.in_(sorted(units)))
+    rows: dict[str | None, OfficerTally] = {}
+    for row in session.execute(query).mappings():
+        key = None if row["assignee_id"] is None else str(row["assignee_id"])
+        rows.setdefault(key, OfficerTally(Tally(key))).figures.add(_cohort_outcome(row, now))
+    for assignee_id, count in session.execute(late_now.group_by(Item.assignee_id)):
+        key = None if assignee_id is None else str(assignee_id)
+        rows.setdefault(key, OfficerTally(Tally(key))).overdue_now = int(count)
+    ordered = _sorted(r.figures for r in rows.values())
+    return [rows[t.key] for t in ordered]
