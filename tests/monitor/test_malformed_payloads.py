@@ -6,7 +6,9 @@ post's, a reel's and a photo's comments, a conversation's messages and the conve
 Whatever the kind, the items around the bad object, the page's other objects and the other
 pages are stored exactly once; the bad object is kept in ``rejected_payloads`` with its reason
 (not stored, or stored repaired: a time clamped, a NUL dropped, a text cut); the next cycle
-still stores a later item of the same listing.
+still stores a later item of the same listing. Every kind runs on SQLite; on PostgreSQL the
+kinds whose outcome depends on the database (``ON_POSTGRESQL``), which keeps the matrix within
+the suite's time.
 """
 
 from __future__ import annotations
@@ -195,6 +197,24 @@ KINDS: dict[str, tuple[Kind, str, tuple[str, ...]]] = {
 FEW = ("time unparsable", "time far future", "NUL in text", "deep from", "missing id")
 
 
+# Kinds whose outcome depends on the database: what it stores (NUL, broken Unicode, long texts
+# and ids), how it ignores a duplicate, and the rejected_payloads row of an object that cannot
+# be written back. The others are decided in Python before any write: SQLite covers them.
+ON_POSTGRESQL = (
+    "time far future",
+    "NUL in text",
+    "NUL in author name",
+    "lone surrogate in text",
+    "1 MB text",
+    "long author name",
+    "long author id",
+    "long id",
+    "id with a NUL",
+    "duplicate id",
+    "deep from",
+)
+
+
 def cases() -> list[Any]:
     out = []
     for place, where in PLACES.items():
@@ -203,7 +223,11 @@ def cases() -> list[Any]:
                 continue
             if place in ("reel comments", "photo comments") and name not in FEW:
                 continue
-            out.append(pytest.param(place, name, outcome, id=f"{place}-{name}"))
+            out.append(pytest.param("sqlite", place, name, outcome, id=f"sqlite-{place}-{name}"))
+            if name in ON_POSTGRESQL:
+                pg = f"postgresql-{place}-{name}"
+                postgres = pytest.mark.postgres
+                out.append(pytest.param("postgresql", place, name, outcome, marks=postgres, id=pg))
     return out
 
 
@@ -252,7 +276,7 @@ def bad_stored(sessions: sessionmaker[Session]) -> int:
         return s.scalar(query) or 0
 
 
-@pytest.mark.parametrize(("place", "kind", "outcome"), cases())
+@pytest.mark.parametrize(("db_url", "place", "kind", "outcome"), cases(), indirect=["db_url"])
 def test_a_malformed_object_holds_up_nothing_and_is_kept_with_its_reason(
     sim: GraphSimulator,
     world: World,
@@ -276,7 +300,8 @@ def test_a_malformed_object_holds_up_nothing_and_is_kept_with_its_reason(
     objects = make(template(where.shape, clock()), where.shape, clock())
     sim.malformed.inject(where.owner(world, named), where.edge, *objects, index=1)
 
-    for _ in range(3):
+    # Two reads: the object is served again at the second and at every later one (kept once).
+    for _ in range(2):
         assert cycle(daemon, clock, minutes=2) == {}  # every page reads cleanly
     assert world.citizen_items() <= stored(sessions)
     rows, keys = item_count(sessions)
