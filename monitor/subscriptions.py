@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from monitor.errors import GraphError
+from monitor.errors import GraphError, redact
 from monitor.governor import Governor
 from monitor.graph import GraphClient
 from storage import webhooks as store
@@ -60,7 +60,8 @@ class SubscriptionWatch:
                 resp = self.client.get(f"{page.id}/subscribed_apps", page.access_token.reveal())
                 apps, error = parse_apps(resp.data), None
             except GraphError as err:
-                apps, error = None, err.reason_vi()
+                # Stored and shown on /admin/pages: no token may ride along.
+                apps, error = None, redact(err.reason_vi())
                 log.warning("trang %s: không đọc được đăng ký webhook: %s", page.id, err.short())
             with self.sessions.begin() as session:
                 store.record_subscriptions(session, page.id, self.clock(), apps, error)
