@@ -79,7 +79,9 @@ def checked_now(daemon: Daemon, sessions: sessionmaker[Session], clock: Clock, p
 
 def old_post(world: World, clock: Clock) -> str:
     """A 200-day-old post (hourly tier) behind a newer one on the first feed page."""
-    post = world.add_post(CAM, "Lịch tiếp công dân năm 2026", created_time=clock() - 200 * 24 * HOUR)
+    post = world.add_post(
+        CAM, "Lịch tiếp công dân năm 2026", created_time=clock() - 200 * 24 * HOUR
+    )
     world.add_post(CAM, "Thông báo cắt điện", created_time=clock() - 24 * HOUR)
     return post
 
