@@ -168,6 +168,10 @@ class Daemon:
             batch=settings.graph.batch,
             heartbeat=self._renew,
             pace=Pacer(settings.poll.messenger_calls_per_second, self.stop.wait),
+            webhook_slowdown=settings.webhooks.reconcile_slowdown
+            if settings.webhooks.enabled
+            else 1,
+            cycle=timedelta(seconds=settings.poll_interval_seconds),
         )
         self._renewed: dict[str, datetime] = {}
         self._inbox_polled: dict[str, datetime] = {}

@@ -707,6 +707,7 @@ class ModerationRequest(Base):
     done_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
 
+
 class ReplyAttachment(Base):
     """A photo or document an officer attached to a reply (storage/attachments.py): the file
     lives under ``<data_dir>/attachments/<item>/<stored_name>``, this row says what it is and
