@@ -249,7 +249,7 @@ class Item(Base):
         # The new items to triage, in deadline order across the viewer's units: walked in that
         # order with the units read from the index, the first page costs its 50 rows instead
         # of the whole triage backlog of the units (measured: bench/queue_bench.py, migration
-        # 0017). The predicate has the query's words (queue_search._work_clause) per dialect,
+        # 0015). The predicate has the query's words (queue_search._work_clause) per dialect,
         # or neither database would match it.
         Index(
             "ix_items_triage",

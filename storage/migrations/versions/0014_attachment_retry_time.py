@@ -1,8 +1,8 @@
 """reply_attachments.next_attempt_at: a file Facebook certainly did not take waits before the
 next try, as a reply does
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-17 09:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 from storage.tables import UTCDateTime
 
-revision = "0015"
-down_revision = "0014"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

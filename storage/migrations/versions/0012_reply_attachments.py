@@ -1,7 +1,7 @@
 """reply attachments: photos and documents an officer sends with an answer
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-15 09:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from storage.tables import UTCDateTime
 
-revision = "0013"
-down_revision = "0012"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

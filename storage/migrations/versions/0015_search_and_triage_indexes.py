@@ -1,7 +1,7 @@
 """queue indexes: the words of each item's search text (PostgreSQL), the items to triage
 
-Revision ID: 0017
-Revises: 0015
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-15 09:00:00.000000
 
 Measured with bench/queue_bench.py at 1,000,000 items on PostgreSQL (p95, 20 officers): a search
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0015"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

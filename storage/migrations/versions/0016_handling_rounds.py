@@ -2,8 +2,8 @@
 "chưa hài lòng" starts a second handling round with a fresh deadline, and the first round
 keeps its result in the figures of its period
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-18 09:00:00.000000
 
 Items a rating reopened before this revision are left as they are: once answered again, their
@@ -17,8 +17,8 @@ from alembic import op
 
 from storage.tables import UTCDateTime
 
-revision = "0018"
-down_revision = "0017"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """rate pauses scoped to what Meta throttled (the app, a page, one usage type of a page)
 
-Revision ID: 0012
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-15 09:00:00.000000
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from storage.tables import UTCDateTime
 
-revision = "0012"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None
