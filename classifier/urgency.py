@@ -120,6 +120,9 @@ _PHRASES: Final[tuple[str, ...]] = (
     r"tai nạn (?:nghiêm trọng|liên hoàn|giao thông nghiêm trọng)",
     r"(?:lật|tông|đâm) (?:vào |đè |trúng )?(?:người|nhà dân|xe máy)",
     r"bất tỉnh",  # unaccented "bat tinh" is also "bật tính năng": accented only
+    # crowd crush: people knocked down and trampled (a festival, a market)
+    r"(?:bị )?(?:dẫm|giẫm) (?:đạp|lên) (?:\S+ ){0,2}?(?:người|cụ|trẻ|cháu|em)",
+    r"(?:ngã|té) (?:\S+ ){0,3}?(?:bị )?(?:dẫm|giẫm)",
     r"chảy (?:nhiều )?máu",
     r"(?:gọi|kêu) (?:xe )?cấp cứu",
     r"(?:cần|đang|đưa đi) cấp cứu",

@@ -18,6 +18,8 @@ from classifier.urgency import danger_rule, danger_signal
         "mùi gas nồng lắm, chắc rò rỉ gas ở bếp ăn tập thể",
         "Cứu với, nước lũ cuốn trôi xe máy ở ngầm tràn",
         "trạm biến áp không ai trực, có người bị điện giật",
+        "Lễ hội đền chen lấn kinh khủng, mấy bà cụ ngã dưới đất bị dẫm lên, xã cho người vào ngay",
+        "chợ phiên đông quá, dân chen nhau giẫm đạp lên người ngã",
     ],
 )
 def test_rule_fires_on_present_danger(text: str) -> None:
