@@ -30,7 +30,9 @@ def test_the_item_page_shows_labels_confidence_model_deadline_rule_and_flags(
 ) -> None:
     item_id = add_item(world.sessions, world.now(), "cho em hỏi làm định danh mức 2 ở đâu?")
     page = signed_in("officer.a").text(f"/items/{item_id}")
-    assert "Hỏi đáp" in page and "42%" in page and "kw-1" in page
+    # The model's doubt in words, not a percentage that reads as certainty.
+    assert "Hỏi đáp" in page and "(máy không chắc; cần cán bộ phân loại)" in page
+    assert "kw-1" in page and "42%" not in page
     assert "Hỏi đáp: thời hạn mặc định" in page  # the rule, named, with its legal basis beside it
     assert "hoi_dap_mac_dinh" not in page
     assert "Máy phân loại chưa chắc chắn" in page  # the flag reason in words

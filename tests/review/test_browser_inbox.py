@@ -207,7 +207,7 @@ def test_a_canned_reply_is_inserted_with_a_slash_and_sent(
     page.goto(f"/items/{question}")
     box = page.locator("#reply textarea[name=text]")
     box.click()
-    page.keyboard.type("/vneid")
+    page.keyboard.type("/vneid định danh")
     picker = page.locator(".canned-picker")
     picker.locator("[role=option]").first.wait_for(state="visible")
     assert "VNeID" in picker.inner_text()
