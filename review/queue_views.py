@@ -109,14 +109,19 @@ def show(view: str) -> str:
     audit_identity_views(page.cards)
     lookups = list_lookups(page.cards)
     params = form.params() if valid else {}
-    # The same WHERE as the list (storage.queue_search.view_count), so that "Trang k / n" holds.
-    total = view_count(db(), who, view, now=moment, soon=soon, filters=filters)
+    partial = bool(request.args.get("partial"))
+    tabs = None if partial else tab_counts(who, moment, soon)
+    if tabs is not None and not (filters is not None and filters.active()):
+        # An unfiltered list is its tab: the tab's count has the list's WHERE already.
+        total = tabs[view]
+    else:
+        # The same WHERE as the list (storage.queue_search.view_count): "Trang k / n" holds.
+        total = view_count(db(), who, view, now=moment, soon=soon, filters=filters)
     cursors = (page.prev_cursor, page.next_cursor, bool(cursor))
     number = page_number(request.args.get("page_no"), cursor)
     lookups["pager"] = pager(view, params, total, number, QUEUE_PAGE, cursors)
-    if request.args.get("partial"):
+    if tabs is None:
         return render_template("queue_list.html", page=page, view=view, **lookups)
-    tabs = tab_counts(who, moment, soon)
     counts = {v: c.value for v, c in tabs.items()}
     return render_template(
         "queue.html",
