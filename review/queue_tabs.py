@@ -23,7 +23,7 @@ def tab_counts(who: Viewer, moment: datetime, soon: timedelta) -> dict[str, View
 
 
 def count_text(count: ViewCount) -> str:
-    """10.000 in Vietnamese, 10,000 in English; "hơn 10.000" when counting stopped there."""
+    """1.000 in Vietnamese, 1,000 in English; "hơn 1.000" when counting stopped there."""
     number = f"{count.value:,}"
     if language() == "vi":
         number = number.replace(",", ".")

@@ -221,7 +221,8 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_items_source_external_id"),
         Index("ix_items_queue", "unit_id", "status", "due_at"),
-        Index("ix_items_created", "unit_id", "created_time"),
+        # by_page too: the "Tất cả" tab's count (queue_search.all_count) reads the index alone.
+        Index("ix_items_created", "unit_id", "created_time", "by_page"),
         # The queue views (storage/queue_search.py) read open items in deadline order across
         # several units, count them per view, and list everything newest first. Partial indexes
         # keep the open backlog small to scan however many closed items pile up over the years;

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import Session, aliased, object_session
@@ -218,12 +219,18 @@ def may_assign_others(viewer: Viewer) -> bool:
     return viewer.role in ("leader", "admin")
 
 
+# Built once: an alias sets up its column collection (every column of items) when a query first
+# uses it, some 5 ms of every search and queue page when made anew each time.
+_MINE: Final = aliased(Item, name="mine")
+_OTHER: Final = aliased(Item, name="other")
+
+
 def identity_clause(viewer: Viewer) -> ColumnElement[bool]:
     """Items whose sender the viewer may know, as SQL: searching by author must not find the
     others, or a masked item would give its author away by turning up in the results."""
     if viewer.is_leader:
         return true()
-    mine, other = aliased(Item), aliased(Item)
+    mine, other = _MINE, _OTHER
     return or_(
         and_(Item.confidential.is_(True), Item.assignee_id == viewer.user_id),
         and_(

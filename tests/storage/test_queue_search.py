@@ -545,3 +545,57 @@ def _officer_of_a(session: Session) -> Viewer:
         now=NOW,
     )
     return viewer_for(session, user)
+
+
+@pytest.mark.parametrize("merged_units", [16, 0])
+def test_newest_first_pages_over_several_units_hold_every_item_once_in_order(
+    world: tuple[Session, People], monkeypatch: pytest.MonkeyPatch, merged_units: int
+) -> None:
+    """Read unit by unit and merged (16) or in one walk (0): the same pages, both ways."""
+    monkeypatch.setattr("storage.queue_search.MERGED_UNITS", merged_units)
+    session, _people = world
+    session.add(Unit(id="c", name="Xã C"))
+    session.flush()
+    three = create_user(
+        session,
+        username="officer.abc",
+        display_name="Officer ABC",
+        password=PASSWORD,
+        role="officer",
+        unit_ids=["a", "b", "c"],
+        now=NOW,
+    )
+    items = []
+    for i in range(14):
+        # Several items of different units share a time: the id breaks the tie across units.
+        when = NOW - timedelta(minutes=(i // 3) * 7)
+        items.append(add_item(session, f"Góp ý số {i}", unit="abc"[i % 3], received=when))
+    add_item(session, "Trang trả lời", unit="a", received=NOW).by_page = True  # not listed
+    session.flush()
+    who = viewer(session, three.id)
+    expected = [i.id for i in sorted(items, key=lambda i: (i.created_time, i.id), reverse=True)]
+
+    pages: list[list[int]] = []
+    cursors: list[str | None] = [None]
+    while True:
+        page = queue_page(session, who, "all", now=NOW, soon=SOON, cursor=cursors[-1], limit=4)
+        pages.append([c.id for c in page.cards])
+        if page.next_cursor is None:
+            break
+        cursors.append(page.next_cursor)
+        assert page.prev_cursor == (cursors[-3] if len(cursors) >= 3 else None)
+    assert [i for p in pages for i in p] == expected
+    assert len(pages) == 4
+
+    # Back from the last page, page by page, through each page's cursor of the page before.
+    cursor, back = cursors[-1], list[list[int]]()
+    while cursor is not None:
+        page = queue_page(session, who, "all", now=NOW, soon=SOON, cursor=cursor, limit=4)
+        back.append([c.id for c in page.cards])
+        cursor = page.prev_cursor
+    assert back == pages[:0:-1]  # the last page back to the second; the first has no cursor
+
+    # A filter narrows every branch alike.
+    only_b = QueueFilters(unit_id="b")
+    page = queue_page(session, who, "all", now=NOW, soon=SOON, filters=only_b, limit=50)
+    assert [c.id for c in page.cards] == [i for i in expected if i in {x.id for x in items[1::3]}]
