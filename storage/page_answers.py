@@ -15,6 +15,10 @@ Which item a page reply answers:
 - a page message answers every citizen message of its conversation sent since the page's
   previous message (and before this one); later messages stay open.
 
+The order things are read in does not matter: a citizen item stored after the page's reply to
+it (a later page of a listing, a webhook that came first, a daemon that read the other half)
+is matched the other way round when it is stored, by the same rules.
+
 Never twice: an item that already has a reply with this Graph id (pakn sent it: the daemon
 reads its own reply back) or a reply still being sent or of unknown outcome with the same text
 gets no second record. Never against the rules: a public comment does not answer a
@@ -55,9 +59,8 @@ def answer_from_page(session: Session, item_ids: Iterable[int], now: datetime) -
 
     A backfill stores thousands of page replies at once: the reads are batched (the parents of
     every page comment, the replies already on every target, the direction rules)."""
-    page_items = _page_items(session, list(item_ids))
-    if not page_items:
-        return []
+    stored = _stored(session, list(item_ids))
+    page_items = [i for i in stored if i.by_page]
     comments = [i for i in page_items if i.source == "facebook_comment"]
     parents = _parents(session, comments)
     pairs: list[tuple[Item, Item]] = []
@@ -67,6 +70,9 @@ def answer_from_page(session: Session, item_ids: Iterable[int], now: datetime) -
         else:
             target = parents.get(_parent_key(page_item))
             pairs += [(page_item, target)] if target is not None else []
+    # The other way round: citizen items whose answer the page gave before they were stored.
+    pairs += _answered_before(session, [i for i in stored if not i.by_page])
+    pairs = list({(p.id, t.id): (p, t) for p, t in pairs}.values())
     if not pairs:
         return []
     known = _replies_of(session, {t.id for _p, t in pairs})
@@ -101,17 +107,62 @@ def answered_by(session: Session, page_item: Item) -> list[Item]:
     return [target] if target is not None else []
 
 
-def _page_items(session: Session, ids: list[int]) -> list[Item]:
+def _stored(session: Session, ids: list[int]) -> list[Item]:
+    """The comments, messages and visitor posts among ``ids``, oldest first."""
     found: list[Item] = []
     for start in range(0, len(ids), _CHUNK):
         found += session.scalars(
             select(Item).where(
                 Item.id.in_(ids[start : start + _CHUNK]),
-                Item.by_page.is_(True),
-                Item.source.in_(("facebook_comment", "facebook_message")),
+                Item.source.in_(("facebook_comment", "facebook_message", "facebook_post")),
             )
         )
     return sorted(found, key=lambda i: (i.created_time, i.id))
+
+
+def _answered_before(session: Session, citizens: list[Item]) -> list[tuple[Item, Item]]:
+    """(page item, citizen item) for citizen items just stored whose answer by the page was
+    stored before them: the page's replies under a comment (or at the top of a visitor's post),
+    and the page's first message at or after a citizen message in its conversation. Read by
+    conversation (thread_id is indexed), one query per chunk of threads or per conversation."""
+    pairs: list[tuple[Item, Item]] = []
+    by_key = {(c.source, c.external_id): c for c in citizens if c.source != "facebook_message"}
+    threads = sorted(
+        {c.thread_id or "" for c in citizens if c.source == "facebook_comment"}
+        | {c.external_id for c in citizens if c.source == "facebook_post"}
+    )
+    for start in range(0, len(threads), _CHUNK):
+        replies = session.scalars(
+            select(Item).where(
+                Item.thread_id.in_(threads[start : start + _CHUNK]),
+                Item.source == "facebook_comment",
+                Item.by_page.is_(True),
+            )
+        )
+        for page_item in replies:
+            target = by_key.get(_parent_key(page_item))
+            pairs += [(page_item, target)] if target is not None else []
+    conversations: dict[str, list[Item]] = {}
+    for c in citizens:
+        if c.source == "facebook_message" and c.thread_id:
+            conversations.setdefault(c.thread_id, []).append(c)
+    for thread_id, messages in conversations.items():
+        answers = list(
+            session.scalars(
+                select(Item)
+                .where(
+                    Item.thread_id == thread_id,
+                    Item.source == "facebook_message",
+                    Item.by_page.is_(True),
+                    Item.created_time >= min(m.created_time for m in messages),
+                )
+                .order_by(Item.created_time, Item.id)
+            )
+        )
+        for message in messages:
+            answer = next((a for a in answers if a.created_time >= message.created_time), None)
+            pairs += [(answer, message)] if answer is not None else []
+    return sorted(pairs, key=lambda pair: (pair[0].created_time, pair[0].id))
 
 
 def _parent_key(page_comment: Item) -> tuple[str, str]:
