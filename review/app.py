@@ -67,6 +67,7 @@ from review.context import (
     run_writes_apart,
     services,
     t,
+    use_language,
     write_apart,
 )
 from review.forms import ROW_ID_MAX
@@ -262,7 +263,7 @@ def _choose_language() -> None:
     if chosen not in LANGUAGES:
         user = current_user() if request.endpoint not in PUBLIC_ENDPOINTS else None
         chosen = user.language if user is not None and user.language in LANGUAGES else None
-    g.lang = chosen or services().settings.web.default_language
+    use_language(chosen or services().settings.web.default_language)
 
 
 def _remember_language(user_id: int, language: str, session: Session) -> None:

@@ -62,8 +62,12 @@ def _end_stale_session() -> None:
     user_id = session.get("uid")
     if user_id is None or request.endpoint == "static":
         return
-    if isinstance(user_id, int) and session_is_current(db(), user_id, session.get("sv")):
-        return
+    if isinstance(user_id, int):
+        # Held for the request: the session's identity map keeps a row only while something
+        # refers to it, and current_user() reads the same row next (one query, not two).
+        g.signed_in_row = db().get(User, user_id)
+        if session_is_current(db(), user_id, session.get("sv")):
+            return
     _forget_sign_in()
     g.pop("user", None)  # in case someone asked for the user before this hook ran
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
@@ -180,4 +180,17 @@ def language() -> str:
 
 
 def t(key: str, **values: Any) -> str:
-    return services().translations.get(language(), key, **values)
+    # A list page asks for some 500 texts: the request's language is looked up once
+    # (use_language), not through the app and g for every text.
+    try:
+        texts: Mapping[str, str] = g.texts
+    except AttributeError:
+        return services().translations.get(language(), key, **values)
+    text = texts.get(key, key)
+    return text.format(**values) if values else text
+
+
+def use_language(lang: str) -> None:
+    """The request's language, for ``t`` and ``language``."""
+    g.lang = lang
+    g.texts = services().translations.of(lang)

@@ -45,6 +45,12 @@ class Translations:
 
     def __init__(self) -> None:
         self.texts = {lang: load_texts(lang) for lang in LANGUAGES}
+        # Each language with the Vietnamese texts beneath its gaps: one lookup per text.
+        self.merged = {lang: self.texts[DEFAULT_LANGUAGE] | self.texts[lang] for lang in LANGUAGES}
+
+    def of(self, language: str) -> Mapping[str, str]:
+        """Every text of ``language`` (Vietnamese where it has none), by key."""
+        return self.merged.get(language, self.merged[DEFAULT_LANGUAGE])
 
     def get(self, language: str, key: str, **values: object) -> str:
         text = self.texts.get(language, {}).get(key)
