@@ -13,7 +13,8 @@ queue view, filtered views, the list alone (the live refresh), the search and th
 waiting ``--think`` seconds between pages on average (2: a page every two seconds per officer,
 several times what an officer reading items does; 0 measures saturation, not latency); at most
 ``--web-threads`` requests run at once, as in waitress, and the time a request waits for a
-thread counts. The writer, when asked, ingests
+thread counts. Each view is first requested alone (one officer, nobody else): what a request
+costs before it waits, the "alone" column. The writer, when asked, ingests
 ``--writer-batch`` items every second through ``storage.ingest.ingest`` (classification stub,
 deadlines, insert-or-ignore), as a daemon does.
 
@@ -229,6 +230,8 @@ def _analyze(engine: Engine) -> None:
 class Timings:
     def __init__(self) -> None:
         self.by_view: dict[str, list[float]] = {name: [] for name, _url in VIEWS}
+        # Each view alone (one officer, nobody else): what a request costs before it waits.
+        self.alone: dict[str, float] = {}
         self.lock = threading.Lock()
         self.errors: list[str] = []
 
@@ -302,6 +305,19 @@ def writer_work(sessions: sessionmaker[Session], plan: Plan, stop: threading.Eve
     return stored
 
 
+def _alone(client: Any, out: Timings, repeats: int = 7) -> None:
+    """The median of each view requested on its own, one after the other, after one warm-up."""
+    cursor = client.get("/live/changes").get_json()["cursor"]
+    for name, url in VIEWS:
+        client.get(url.format(cursor=cursor))
+        took = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            client.get(url.format(cursor=cursor))
+            took.append((time.perf_counter() - started) * 1000)
+        out.alone[name] = statistics.median(took)
+
+
 def measure(sessions: sessionmaker[Session], officers: list[Officer], plan: Plan) -> Timings:
     settings = Settings(
         units=[UnitSettings(f"u{n:03d}", f"UBND xã số {n:03d}") for n in range(plan.units)],
@@ -310,6 +326,7 @@ def measure(sessions: sessionmaker[Session], officers: list[Officer], plan: Plan
     policy = IngestPolicy(due_at=load_policy().deadline)
     app = create_app(settings, sessions, policy=policy, clock=lambda: NOW)
     out, gate, stop = Timings(), threading.Semaphore(plan.web_threads), threading.Event()
+    _alone(signed_in(app, officers[-1].username), out)
     workers = [
         threading.Thread(target=officer_work, args=(signed_in(app, o.username), o, plan, gate, out))
         for o in officers
@@ -336,19 +353,26 @@ def measure(sessions: sessionmaker[Session], officers: list[Officer], plan: Plan
 
 def report(out: Timings, plan: Plan) -> bool:
     target = TARGET_MS[plan.db]
-    print(f"\n{'view':<18} {'requests':>8} {'p50':>9} {'p95':>9}")
+    print(f"\n{'view':<18} {'requests':>8} {'alone':>9} {'p50':>9} {'p95':>9} {'p95/alone':>10}")
     worst = 0.0
     for name, _url in VIEWS:
         timings = sorted(out.by_view[name])
         p95 = timings[max(0, int(len(timings) * 0.95) - 1)]
         worst = max(worst, p95)
-        print(f"{name:<18} {len(timings):>8} {statistics.median(timings):7.1f}ms {p95:7.1f}ms")
+        alone = out.alone[name]
+        print(
+            f"{name:<18} {len(timings):>8} {alone:7.1f}ms {statistics.median(timings):7.1f}ms "
+            f"{p95:7.1f}ms {p95 / alone:9.1f}x"
+        )
     everything = sorted(t for ts in out.by_view.values() for t in ts)
     p95_all = everything[max(0, int(len(everything) * 0.95) - 1)]
+    alone_all = statistics.mean(out.alone.values())
     print(
-        f"{'every request':<18} {len(everything):>8} {statistics.median(everything):7.1f}ms "
-        f"{p95_all:7.1f}ms"
+        f"{'every request':<18} {len(everything):>8} {alone_all:7.1f}ms "
+        f"{statistics.median(everything):7.1f}ms {p95_all:7.1f}ms {p95_all / alone_all:9.1f}x"
     )
+    speed = _python_speed()
+    print(f"  (this machine: {speed:.2f} s for a fixed loop of pure Python; lower is faster)")
     for error in out.errors[:10]:
         print("  error:", error)
     ok = worst <= target and not out.errors
@@ -357,6 +381,16 @@ def report(out: Timings, plan: Plan) -> bool:
         f"{'met' if ok else 'NOT met'}"
     )
     return ok
+
+
+def _python_speed() -> float:
+    """A fixed amount of pure Python: shared machines slow down and speed up, and the same code
+    measured an hour apart differed by a third; this says which kind of hour it was."""
+    started = time.perf_counter()
+    total = 0
+    for n in range(5_000_000):
+        total += n
+    return time.perf_counter() - started
 
 
 def run(plan: Plan, keep: str | None = None) -> bool:
