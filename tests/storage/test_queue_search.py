@@ -185,6 +185,13 @@ def test_a_views_count_uses_its_filters_and_all_stops_counting_at_the_cap(
     assert view_count(session, officer, "all", now=NOW, soon=SOON) == ViewCount(5, capped=True)
     monkeypatch.setattr("storage.queue_search.ALL_COUNT_CAP", 7)
     assert all_count(session, officer) == ViewCount(7, capped=False)
+    # Under filters "Tất cả" stops at its own, lower cap.
+    monkeypatch.setattr("storage.queue_search.FILTERED_COUNT_CAP", 2)
+    open_ones = QueueFilters(status="new")
+    assert view_count(session, officer, "all", now=NOW, soon=SOON, filters=open_ones) == ViewCount(
+        2, capped=True
+    )
+    assert view_count(session, officer, "all", now=NOW, soon=SOON) == ViewCount(7)
 
 
 def test_newest_first_pages_follow_each_other_without_gaps(world: tuple[Session, People]) -> None:
