@@ -38,8 +38,10 @@ class FacebookChannel:
 
     def jobs(self) -> Sequence[ChannelJob]:
         d = self.daemon
-        replies = ReplySender(d.settings, d.sessions, d.client, d.clock, d.owner)
-        moderation = ModerationSender(d.settings, d.sessions, d.client, d.clock, d.owner)
+        replies = ReplySender(d.settings, d.sessions, d.client, d.clock, d.owner, d.governor)
+        moderation = ModerationSender(
+            d.settings, d.sessions, d.client, d.clock, d.owner, d.governor
+        )
         jobs = [
             ChannelJob("replies", REPLY_EVERY_SECONDS, replies.send_due),
             ChannelJob("moderation", MODERATION_EVERY_SECONDS, moderation.send_due),

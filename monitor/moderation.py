@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from monitor.errors import GraphError
+from monitor.governor import Governor
 from monitor.graph import GraphClient
 from storage import moderation as queue
 from storage.tables import Item, ModerationRequest
 
 log = logging.getLogger("pakn.monitor")
 LEASE = timedelta(minutes=5)
+SEND_BATCH = 20  # sends per run, as many as before the pause check
 MAX_ATTEMPTS = 5
 EVERY_SECONDS = 15
 STALE_REASON = (
@@ -40,9 +42,12 @@ class ModerationSender:
         client: GraphClient,
         clock: Callable[[], datetime],
         owner: str,
+        governor: Governor | None = None,
     ) -> None:
         self.settings, self.sessions, self.client = settings, sessions, client
         self.clock, self.owner = clock, owner
+        # A page Meta has paused gets no hide/unhide until the pause ends (its tries are kept).
+        self.governor = governor
 
     def send_due(self) -> int:
         """Mark stale sends unknown, then claim and send each pending request; how many done."""
@@ -52,7 +57,13 @@ class ModerationSender:
                     "yêu cầu ẩn/hiện %s bị bỏ dở khi đang gửi: chờ cán bộ kiểm tra", found.id
                 )
         with self.sessions.begin() as session:
-            due = queue.due(session)
+            targets = queue.due_targets(session)
+        governor = self.governor
+        due = [
+            request_id
+            for request_id, page_id in targets
+            if governor is None or page_id is None or governor.pause_for(page_id) is None
+        ][:SEND_BATCH]
         return sum(self._send_one(request_id) for request_id in due)
 
     def _send_one(self, request_id: int) -> bool:

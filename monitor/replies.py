@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from monitor.errors import GraphError
+from monitor.governor import Governor, UsageType
 from monitor.graph import FileUpload, GraphClient
 from storage import attachment_sends as files
 from storage import replies as queue
@@ -28,6 +29,7 @@ from storage.tables import Conversation, Item, Reply, ReplyAttachment
 log = logging.getLogger("pakn.monitor")
 # Longer than one POST can take (no retries for writes; timeout_seconds per attempt).
 LEASE = timedelta(minutes=5)
+SEND_BATCH = 20  # sends per run, as many as before the pause check
 MAX_ATTEMPTS = 5
 STALE_REASON = (
     "Không rõ đã gửi chưa: chương trình nền dừng giữa lúc gửi, trước khi ghi nhận câu trả lời "
@@ -147,6 +149,7 @@ class ReplySender:
         client: GraphClient,
         clock: Callable[[], datetime],
         owner: str,
+        governor: Governor | None = None,
     ) -> None:
         self.settings, self.sessions, self.client, self.clock, self.owner = (
             settings,
@@ -156,6 +159,9 @@ class ReplySender:
             owner,
         )
         self.files_dir = attachments_dir(settings)
+        # The daemon's governor: a page Meta has paused (or the whole app) gets no reply until
+        # the pause ends; the reply waits, unclaimed, and the others go on.
+        self.governor = governor
 
     def send_due(self) -> int:
         """Mark stale sends unknown, then claim and send each due reply; returns how many sent."""
@@ -170,13 +176,21 @@ class ReplySender:
             for row in files.expire_stale(session, self.clock(), STALE_REASON):
                 log.warning("tệp %s bị bỏ dở khi đang gửi: không rõ đã gửi chưa", row.id)
         with self.sessions.begin() as session:
-            due = queue.due(session, self.clock())
+            targets = queue.due_targets(session, self.clock())
+        due = [r for r, page_id, kind in targets if not self._paused(page_id, kind)][:SEND_BATCH]
         sent = sum(self._send_one(reply_id) for reply_id in due)
         with self.sessions.begin() as session:
             waiting = files.due(session, self.clock())
         for row_id in waiting:
             self._send_file(row_id)
         return sent
+
+    def _paused(self, page_id: str | None, kind: str) -> bool:
+        if self.governor is None or page_id is None:
+            return False
+        # A comment reply counts against the page's budget, a message against Messenger's.
+        usage: UsageType = "pages" if kind == "public_comment" else "messenger"
+        return self.governor.pause_for(page_id, usage) is not None
 
     def _send_one(self, reply_id: int) -> bool:
         with self.sessions.begin() as session:

@@ -132,16 +132,16 @@ def history(session: Session, item_id: int) -> list[ModerationRequest]:
 # ------------------------------------------------------------------------- the daemon's side
 
 
-def due(session: Session, limit: int = 20) -> list[int]:
-    """Pending requests, oldest first. Listing claims nothing."""
-    return list(
-        session.scalars(
-            select(ModerationRequest.id)
-            .where(ModerationRequest.status == "pending")
-            .order_by(ModerationRequest.id)
-            .limit(limit)
-        )
+def due_targets(session: Session, limit: int = 200) -> list[tuple[int, str | None]]:
+    """(request id, page id) of the pending requests, oldest first (see replies.due_targets)."""
+    rows = session.execute(
+        select(ModerationRequest.id, Item.page_id)
+        .join(Item, Item.id == ModerationRequest.item_id)
+        .where(ModerationRequest.status == "pending")
+        .order_by(ModerationRequest.id)
+        .limit(limit)
     )
+    return [(request_id, page_id) for request_id, page_id in rows]
 
 
 def claim(

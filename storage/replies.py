@@ -203,6 +203,24 @@ def due(session: Session, now: datetime, limit: int = 20) -> list[int]:
     )
 
 
+def due_targets(
+    session: Session, now: datetime, limit: int = 200
+) -> list[tuple[int, str | None, str]]:
+    """(reply id, page id, kind) of the pending replies whose time has come, oldest first: the
+    sender leaves those of a page Meta has paused for now and takes the others."""
+    rows = session.execute(
+        select(Reply.id, Item.page_id, Reply.kind)
+        .join(Item, Item.id == Reply.item_id)
+        .where(
+            Reply.status == "pending",
+            or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now),
+        )
+        .order_by(Reply.id)
+        .limit(limit)
+    )
+    return [(reply_id, page_id, kind) for reply_id, page_id, kind in rows]
+
+
 def claim(
     session: Session, reply_id: int, owner: str, now: datetime, lease: timedelta
 ) -> Reply | None:

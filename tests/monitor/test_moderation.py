@@ -249,3 +249,25 @@ def test_only_a_citizens_live_comment_can_be_hidden_and_one_request_at_a_time(
         assert (
             moderation.request(s, item, "hide", "abuse", None, OFFICER, clock()).status == "pending"
         )
+
+
+def test_a_hide_on_a_page_meta_has_paused_waits_for_the_pause_with_its_tries_kept(
+    daemon: Daemon,
+    sim: GraphSimulator,
+    sessions: sessionmaker[Session],
+    leaked: tuple[str, int],
+    clock: Any,
+) -> None:
+    comment, item_id = leaked
+    request_id = ask(sessions, item_id, "hide", clock)
+    daemon.governor.throttled(CAM, 300, "pages")  # Meta stated 5 minutes for this page
+    job = ModerationSender(
+        daemon.settings, daemon.sessions, daemon.client, daemon.clock, "t", daemon.governor
+    )
+    assert job.send_due() == 0
+    assert posts_to(sim, comment) == 0
+    waiting = row(sessions, request_id)
+    assert (waiting.status, waiting.attempts) == ("pending", 0)
+    clock.advance(minutes=6)
+    assert job.send_due() == 1
+    assert posts_to(sim, comment) == 1

@@ -440,3 +440,34 @@ def test_a_late_answer_from_the_claim_owner_settles_an_unknown_reply(
     assert row.status == "sent"
     assert row.graph_id == public_replies(world, comment)[0]["id"]
     assert len(public_replies(world, comment)) == 1
+
+
+def test_a_page_meta_has_paused_gets_no_reply_until_the_pause_ends_and_others_go_on(
+    world: World, daemon: Daemon, sessions: sessionmaker[Session], clock: Any
+) -> None:
+    """Sending into a throttle only earns more refusals (and spends the reply's tries): a
+    reply of a paused page waits unclaimed, one of another page leaves at once."""
+    other = PAGES[2][0]
+    asked = world.add_comment(
+        world.add_post(CAM, message="Lịch tiếp dân"),
+        author=CITIZEN,
+        message="thứ 7 có làm việc không ạ?",
+    )
+    elsewhere = world.add_comment(
+        world.add_post(other, message="Thông báo"), author=CITIZEN, message="đèn đường tổ 5 tắt"
+    )
+    daemon.poll_cycle()
+    waiting = queue_reply(sessions, asked, "public_comment", "Có ạ, buổi sáng.", clock())
+    going = queue_reply(sessions, elsewhere, "public_comment", "Đã chuyển điện lực.", clock())
+    daemon.governor.throttled(CAM, 600, "pages")  # Meta stated 10 minutes for this page
+    job = ReplySender(
+        daemon.settings, daemon.sessions, daemon.client, daemon.clock, "t", daemon.governor
+    )
+    assert job.send_due() == 1
+    assert reply_row(sessions, going).status == "sent"
+    held = reply_row(sessions, waiting)
+    assert (held.status, held.attempts, held.claimed_by) == ("pending", 0, None)
+    assert not [e for e in world.sent_by_page(CAM) if e["kind"] == "comment"]
+    clock.advance(minutes=11)
+    assert job.send_due() == 1
+    assert reply_row(sessions, waiting).status == "sent"
