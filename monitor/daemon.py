@@ -240,7 +240,7 @@ class Daemon:
 
     def _page_poll(self, page: PageSettings, cycle_start: datetime) -> _PagePoll:
         poll = _PagePoll(page)
-        poll.is_paused = lambda kind: self.governor.pause_for(page.id, kind) is not None
+        poll.is_paused = lambda kind: self.governor.holds(page.id, kind)
         poll.on_throttle = partial(self._throttled, page.id)
         with self.sessions.begin() as session:
             row = state.page_row(session, page.id)

@@ -230,6 +230,10 @@ class Governor:
         ]
         return max(running, key=lambda sp: sp[1].until, default=None)
 
+    def holds(self, page_id: str | None, kind: UsageType = "pages") -> bool:
+        """Whether a running pause stops this page's calls of this type (None: no page)."""
+        return page_id is not None and self.pause_for(page_id, kind) is not None
+
     def level(self, page_id: str, kind: UsageType = "pages") -> Level:
         if self.pause_for(page_id, kind) is not None:
             return "paused"

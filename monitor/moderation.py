@@ -58,12 +58,8 @@ class ModerationSender:
                 )
         with self.sessions.begin() as session:
             targets = queue.due_targets(session)
-        governor = self.governor
-        due = [
-            request_id
-            for request_id, page_id in targets
-            if governor is None or page_id is None or governor.pause_for(page_id) is None
-        ][:SEND_BATCH]
+        held = self.governor.holds if self.governor is not None else lambda _page: False
+        due = [request_id for request_id, page_id in targets if not held(page_id)][:SEND_BATCH]
         return sum(self._send_one(request_id) for request_id in due)
 
     def _send_one(self, request_id: int) -> bool:

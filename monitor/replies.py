@@ -186,11 +186,9 @@ class ReplySender:
         return sent
 
     def _paused(self, page_id: str | None, kind: str) -> bool:
-        if self.governor is None or page_id is None:
-            return False
         # A comment reply counts against the page's budget, a message against Messenger's.
         usage: UsageType = "pages" if kind == "public_comment" else "messenger"
-        return self.governor.pause_for(page_id, usage) is not None
+        return self.governor is not None and self.governor.holds(page_id, usage)
 
     def _send_one(self, reply_id: int) -> bool:
         with self.sessions.begin() as session:

@@ -190,17 +190,7 @@ def create_reply(
 
 def due(session: Session, now: datetime, limit: int = 20) -> list[int]:
     """Pending replies whose time has come, oldest first. Listing claims nothing."""
-    return list(
-        session.scalars(
-            select(Reply.id)
-            .where(
-                Reply.status == "pending",
-                or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now),
-            )
-            .order_by(Reply.id)
-            .limit(limit)
-        )
-    )
+    return [reply_id for reply_id, _page_id, _kind in due_targets(session, now, limit)]
 
 
 def due_targets(
