@@ -124,7 +124,8 @@ def _answered_before(session: Session, citizens: list[Item]) -> list[tuple[Item,
     """(page item, citizen item) for citizen items just stored whose answer by the page was
     stored before them: the page's replies under a comment (or at the top of a visitor's post),
     and the page's first message at or after a citizen message in its conversation. Read by
-    conversation (thread_id is indexed), one query per chunk of threads or per conversation."""
+    conversation (thread_id is indexed), one query per chunk of comment threads and one per chunk
+    of conversations."""
     pairs: list[tuple[Item, Item]] = []
     by_key = {(c.source, c.external_id): c for c in citizens if c.source != "facebook_message"}
     threads = sorted(
@@ -146,22 +147,29 @@ def _answered_before(session: Session, citizens: list[Item]) -> list[tuple[Item,
     for c in citizens:
         if c.source == "facebook_message" and c.thread_id:
             conversations.setdefault(c.thread_id, []).append(c)
-    for thread_id, messages in conversations.items():
-        answers = list(
-            session.scalars(
-                select(Item)
-                .where(
-                    Item.thread_id == thread_id,
-                    Item.source == "facebook_message",
-                    Item.by_page.is_(True),
-                    Item.created_time >= min(m.created_time for m in messages),
-                )
-                .order_by(Item.created_time, Item.id)
+    ids = sorted(conversations)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        earliest = min(m.created_time for t in chunk for m in conversations[t])
+        answers: dict[str, list[Item]] = {}
+        for answer in session.scalars(
+            select(Item)
+            .where(
+                Item.thread_id.in_(chunk),
+                Item.source == "facebook_message",
+                Item.by_page.is_(True),
+                Item.created_time >= earliest,
             )
-        )
-        for message in messages:
-            answer = next((a for a in answers if a.created_time >= message.created_time), None)
-            pairs += [(answer, message)] if answer is not None else []
+            .order_by(Item.created_time, Item.id)
+        ):
+            answers.setdefault(answer.thread_id or "", []).append(answer)
+        for thread_id in chunk:
+            for message in conversations[thread_id]:
+                found = (
+                    a for a in answers.get(thread_id, []) if a.created_time >= message.created_time
+                )
+                first = next(found, None)
+                pairs += [(first, message)] if first is not None else []
     return sorted(pairs, key=lambda pair: (pair[0].created_time, pair[0].id))
 
 
