@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from storage.queue_filters import QueueFilters
 from storage.queue_search import SearchFilters, queue_page, search
 from storage.tables import User
 from storage.visibility import Viewer, viewer_for
@@ -139,3 +140,16 @@ def test_word_search_and_the_triage_list_are_answered_from_their_indexes_on_post
     session.execute(text("SET LOCAL enable_bitmapscan = off"))
     triage = _plans(session, lambda: queue_page(session, officer, "triage", now=NOW, soon=SOON))
     assert any("Index Only Scan using ix_items_triage" in plan for plan in triage), triage
+    # Under filters, the officer's units are read from the index that leads with the unit and
+    # carries the filtered columns: no table row is read to test a filter.
+    narrow = QueueFilters(field="ha_tang_moi_truong", source="facebook_comment", assignee="none")
+    filtered = _plans(
+        session,
+        lambda: queue_page(session, officer, "triage", now=NOW, soon=SOON, filters=narrow),
+    )
+    assert any("Index Only Scan using ix_items_triage_units" in p for p in filtered), filtered
+    # A search's identity test looks for denunciations in the matches' threads among the
+    # denunciations alone.
+    session.execute(text("SET LOCAL enable_indexscan = on"))
+    named = _plans(session, lambda: search(session, officer, SearchFilters(author="Lê Văn")))
+    assert any("ix_items_confidential_threads" in plan for plan in named), named
