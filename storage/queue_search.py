@@ -79,6 +79,13 @@ ALL_COUNT_CAP: Final = 1_000
 FILTERED_COUNT_CAP: Final = 200
 # Newest-first lists of at most this many units are read unit by unit (_first_keys).
 MERGED_UNITS: Final = 16
+# A text search first looks among the viewer's newest this many items (_recent_start): common
+# words match tens of thousands of items at city scale, and the word index hands over every one
+# of them, to be read and sorted for a page of 50 (a leader's "mất sóng" at 1,000,000 items:
+# 380 ms; within the newest 2,000 items: 12 ms). When the newest items hold a page of matches,
+# those are the first matches of all, every item left out being older; otherwise (rare words,
+# the usual search) the whole table is searched, after a few milliseconds' try.
+RECENT_WINDOW: Final = 2_000
 _CLOSED_STATUSES = tuple(s for s in STATUSES if s not in OPEN_STATUSES)
 _CURSOR = re.compile(r"^(?:v(-?\d{1,20})_(\d{1,18})|n(\d{1,18}))$")
 _RANKED_CURSOR = re.compile(r"^r([0-2])_(-?\d{1,20}_\d{1,18})$")
@@ -386,6 +393,7 @@ def search(
     if tiers is None:
         return _paginate(session, viewer, query, _NEWEST_FIRST, cursor, limit)
     key = _decode_ranked_cursor(cursor)
+    window = _Window(viewer)
     shown: list[tuple[ItemCard, int]] = []
     for tier, clause in tiers:
         if key is not None and tier < key[0]:
@@ -395,7 +403,7 @@ def search(
             # Usually once: a row is dropped only when its match lay in what the viewer may
             # not see.
             wanted = limit + 1 - len(shown)
-            rows = _newest_rows(session, query.where(clause), after, wanted)
+            rows = _newest_matches(session, query.where(clause), after, wanted, window)
             cards = _cards(session, viewer, rows, None).cards
             shown += [(c, tier) for c in cards if filters.shows(c)]
             if len(rows) < wanted:
@@ -411,6 +419,63 @@ def search(
         micros = encode_cursor(last_card.created_time, last_card.id).removeprefix("v")
         next_cursor = f"r{tier}_{micros}"
     return ItemPage([c for c, _tier in shown], next_cursor)
+
+
+def _newest_matches(
+    session: Session,
+    query: Select[Item],
+    after: tuple[datetime, int] | None,
+    count: int,
+    window: _Window,
+) -> list[Item]:
+    """The first ``count`` rows of ``query`` after ``after``, newest first: looked for among
+    the newest RECENT_WINDOW items first, then, if they hold fewer, everywhere."""
+    start = window.start(session, after)
+    if start is not None:
+        rows = _newest_rows(session, query.where(Item.created_time >= start), after, count)
+        if len(rows) == count:
+            return rows
+    return _newest_rows(session, query, after, count)
+
+
+class _Window:
+    """Where a search's newest items start (RECENT_WINDOW), once per cursor position."""
+
+    def __init__(self, viewer: Viewer) -> None:
+        self.viewer = viewer
+        self.units = _merged_units(viewer, _NEWEST_FIRST)
+        self.known: dict[datetime | None, datetime | None] = {}
+
+    def start(self, session: Session, after: tuple[datetime, int] | None) -> datetime | None:
+        """The time of the RECENT_WINDOW-th newest item (before ``after``), or None when there
+        are not that many. Every item before it is older than every item from it on, so the
+        newest matches from it on are the newest of all. Counted in the viewer's units: unit
+        by unit from ix_items_created alone for a few units, else along ix_items_newest.
+        Counting the page's own items, ties, and the items at ``after``'s time make the window
+        smaller, never wrong."""
+        edge = after[0] if after is not None else None
+        if edge not in self.known:
+            self.known[edge] = self._nth(session, edge)
+        return self.known[edge]
+
+    def _nth(self, session: Session, edge: datetime | None) -> datetime | None:
+        base = select(Item.created_time.label("key"))
+        if edge is not None:
+            base = base.where(Item.created_time <= literal(edge, UTCDateTime()))
+        if self.units is None:
+            branches = [base.where(unit_clause(self.viewer))]
+        else:
+            branches = [base.where(Item.unit_id == unit) for unit in self.units]
+        times = [
+            b.order_by(Item.created_time.desc()).limit(RECENT_WINDOW).subquery() for b in branches
+        ]
+        if len(times) == 1:
+            merged = times[0]
+        else:
+            merged = union_all(*(select(t.c.key) for t in times)).subquery()
+        nth = select(merged.c.key).order_by(merged.c.key.desc())
+        found: datetime | None = session.scalar(nth.offset(RECENT_WINDOW - 1).limit(1))
+        return found
 
 
 def _newest_rows(

@@ -3,6 +3,7 @@ tiers keep their order across pages, and the queries are written so their indexe
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -11,9 +12,11 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from storage import queue_search
 from storage.queue_filters import QueueFilters
 from storage.queue_search import SearchFilters, queue_page, search
 from storage.tables import User
+from storage.users import create_user
 from storage.visibility import Viewer, viewer_for
 from tests.storage.queue_world import NOW, People, add_item
 
@@ -153,3 +156,43 @@ def test_word_search_and_the_triage_list_are_answered_from_their_indexes_on_post
     session.execute(text("SET LOCAL enable_indexscan = on"))
     named = _plans(session, lambda: search(session, officer, SearchFilters(author="Lê Văn")))
     assert any("ix_items_confidential_threads" in plan for plan in named), named
+
+
+@pytest.mark.parametrize("window", [1, 3, 10])
+def test_a_search_tried_among_the_newest_items_first_lists_the_same_pages(
+    world: tuple[Session, People], monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    session, people = world
+    rng = random.Random(window)
+    texts = ["mất sóng điện thoại", "sóng yếu, mất điện", "đèn đường tắt", "mất nước sinh hoạt"]
+    for n in range(40):
+        # Few distinct times: many items share one, across the window's edge.
+        received = NOW - timedelta(minutes=rng.randrange(12))
+        add_item(session, f"Thôn {n} {texts[n // 2 % 4]}", unit="ab"[n % 2], received=received)
+    both = create_user(
+        session,
+        username="officer.ab",
+        display_name="Officer Ab",
+        password="mat-khau-du-dai-123",
+        role="officer",
+        unit_ids=["a", "b"],
+        now=NOW,
+    ).id
+    viewers = [viewer(session, u) for u in (people.officer_a, both, people.admin)]
+
+    def pages(who: Viewer) -> list[list[int]]:
+        found: list[list[int]] = []
+        cursor: str | None = None
+        while True:
+            page = search(session, who, SearchFilters(text="mất sóng"), cursor=cursor, limit=4)
+            found.append([c.id for c in page.cards])
+            cursor = page.next_cursor
+            if cursor is None:
+                return found
+
+    # More items than any viewer has: the whole table is searched at once.
+    monkeypatch.setattr(queue_search, "RECENT_WINDOW", 1_000)
+    expected = [pages(who) for who in viewers]
+    assert all(len(p) >= 3 for p in expected), expected  # several pages, both tiers
+    monkeypatch.setattr(queue_search, "RECENT_WINDOW", window)
+    assert [pages(who) for who in viewers] == expected
