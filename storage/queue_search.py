@@ -393,7 +393,10 @@ def search(
     if tiers is None:
         return _paginate(session, viewer, query, _NEWEST_FIRST, cursor, limit)
     key = _decode_ranked_cursor(cursor)
-    window = _Window(viewer)
+    # Long numbers (a phone) and the numbered item are rare: no window to try for them.
+    words = search_terms(filters.text)
+    common = bool(words) and not any(NUMBER_PART.match(t) for t in words)
+    window = _Window(viewer) if common else None
     shown: list[tuple[ItemCard, int]] = []
     for tier, clause in tiers:
         if key is not None and tier < key[0]:
@@ -403,7 +406,8 @@ def search(
             # Usually once: a row is dropped only when its match lay in what the viewer may
             # not see.
             wanted = limit + 1 - len(shown)
-            rows = _newest_matches(session, query.where(clause), after, wanted, window)
+            tried = window if tier > 0 else None
+            rows = _newest_matches(session, query.where(clause), after, wanted, tried)
             cards = _cards(session, viewer, rows, None).cards
             shown += [(c, tier) for c in cards if filters.shows(c)]
             if len(rows) < wanted:
@@ -426,11 +430,12 @@ def _newest_matches(
     query: Select[Item],
     after: tuple[datetime, int] | None,
     count: int,
-    window: _Window,
+    window: _Window | None,
 ) -> list[Item]:
-    """The first ``count`` rows of ``query`` after ``after``, newest first: looked for among
-    the newest RECENT_WINDOW items first, then, if they hold fewer, everywhere."""
-    start = window.start(session, after)
+    """The first ``count`` rows of ``query`` after ``after``, newest first: with a
+    ``window``, looked for among the newest RECENT_WINDOW items first, then, if they hold
+    fewer, everywhere."""
+    start = window.start(session, after) if window is not None else None
     if start is not None:
         rows = _newest_rows(session, query.where(Item.created_time >= start), after, count)
         if len(rows) == count:
