@@ -13,8 +13,9 @@ storage/search_text.py), a word as a whole word. On PostgreSQL a full-text index
 holding every word, and a trigram index the numbers that may be part of a longer one; SQLite
 reads the viewer's units and tests one LIKE per word. Text searches rank their matches in tiers
 (the numbered item, the whole phrase in the text, the rest), each newest first; each tier is
-its own query under a LIMIT, so that a common word does not sort every item that holds it, and
-the tier is the first part of the cursor.
+its own query under a LIMIT, tried first among the viewer's newest items (RECENT_WINDOW) so that
+a common word does not read and sort every item that holds it, and the tier is the first part
+of the cursor.
 """
 
 from __future__ import annotations
