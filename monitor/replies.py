@@ -181,7 +181,9 @@ class ReplySender:
         sent = sum(self._send_one(reply_id) for reply_id in due)
         with self.sessions.begin() as session:
             waiting = files.due(session, self.clock())
-        for row_id in waiting:
+        # A file goes as a Messenger message of its own: it waits out a pause like a message.
+        ready = [row_id for row_id, page_id in waiting if not self._paused(page_id, "messenger")]
+        for row_id in ready[:SEND_BATCH]:
             self._send_file(row_id)
         return sent
 

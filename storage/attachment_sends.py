@@ -50,18 +50,19 @@ def _due_now(now: datetime) -> ColumnElement[bool]:
     return or_(ReplyAttachment.next_attempt_at.is_(None), ReplyAttachment.next_attempt_at <= now)
 
 
-def due(session: Session, now: datetime, limit: int = 20) -> list[int]:
-    """Files waiting for their own message whose reply's text went out and whose time has come
-    (a file that failed for a passing reason waits, like a reply)."""
-    return list(
-        session.scalars(
-            select(ReplyAttachment.id)
-            .join(Reply, Reply.id == ReplyAttachment.reply_id)
-            .where(ReplyAttachment.status == "pending", Reply.status == "sent", _due_now(now))
-            .order_by(ReplyAttachment.id)
-            .limit(limit)
-        )
+def due(session: Session, now: datetime, limit: int = 200) -> list[tuple[int, str | None]]:
+    """(file id, page id) of the files waiting for their own message whose reply's text went
+    out and whose time has come (a file that failed for a passing reason waits, like a reply),
+    oldest first: the sender leaves those of a page Meta has paused and takes the others."""
+    rows = session.execute(
+        select(ReplyAttachment.id, Item.page_id)
+        .join(Reply, Reply.id == ReplyAttachment.reply_id)
+        .join(Item, Item.id == Reply.item_id)
+        .where(ReplyAttachment.status == "pending", Reply.status == "sent", _due_now(now))
+        .order_by(ReplyAttachment.id)
+        .limit(limit)
     )
+    return [(row_id, page_id) for row_id, page_id in rows]
 
 
 def claim(

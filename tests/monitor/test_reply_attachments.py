@@ -224,3 +224,30 @@ def test_a_throttled_file_waits_the_time_meta_stated_and_then_goes_once(
     (row,) = rows(sessions, reply_id)
     assert (row.status, row.attempts, row.next_attempt_at) == ("sent", 2, None)
     assert [e["attachment"]["name"] for e in sent(world, "message")[1:]] == ["b.png"]
+
+
+def test_a_file_of_a_page_meta_has_paused_waits_unclaimed_until_the_pause_ends(
+    world: World, daemon: Daemon, sessions: sessionmaker[Session], clock: Any
+) -> None:
+    """A file goes as a Messenger message of its own: while Meta has paused the page's
+    messages, sending it would only spend its tries on refusals."""
+    reply_id = messenger_answer_with_a_photo(world, daemon, sessions)
+    client = FilesRefused(daemon.client, GraphError("transient", message="connection refused"))
+    paced = ReplySender(
+        daemon.settings, daemon.sessions, client, daemon.clock, "test", daemon.governor
+    )
+    assert paced.send_due() == 1  # the text went; the photo waits a minute
+    client.refusing = False
+    daemon.governor.throttled(CAM, 600, "messenger")  # Meta stated 10 minutes
+    clock.advance(minutes=2)
+    paced.send_due()
+    assert client.file_posts == 1
+    (row,) = rows(sessions, reply_id)
+    assert (row.status, row.attempts, row.claimed_by) == ("pending", 1, None)
+    clock.advance(minutes=9)
+    paced.send_due()
+    paced.send_due()
+    assert client.file_posts == 2
+    (row,) = rows(sessions, reply_id)
+    assert row.status == "sent"
+    assert [e["attachment"]["name"] for e in sent(world, "message")[1:]] == ["b.png"]
