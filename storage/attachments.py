@@ -22,7 +22,7 @@ import uuid
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import event, select
@@ -50,6 +50,9 @@ ACCEPT = ",".join(ext for exts, _ in TYPES.values() for ext in exts)
 SENT_STATES = ("sent",)
 # The files ``attach`` wrote in a session's transaction that is not committed yet.
 _WRITTEN = "pakn.attachments.written"
+# A file no row names is left alone this long (sweep_orphans): a request writes and commits its
+# files within seconds, and a day covers any clock a server may be off by.
+ORPHAN_GRACE = timedelta(days=1)
 
 
 class AttachmentRefusedError(ValueError):
@@ -205,6 +208,30 @@ def _remove_uncommitted(session: Session, transaction: SessionTransaction) -> No
         return  # a savepoint or a subtransaction: the outer transaction decides
     for path in session.info.pop(_WRITTEN, []):
         path.unlink(missing_ok=True)
+
+
+def sweep_orphans(session: Session, files_dir: Path, now: datetime) -> list[Path]:
+    """Remove the files under ``files_dir`` that no row names, written more than ORPHAN_GRACE
+    ago: what a process killed between writing a reply's files and committing it left behind
+    (``_remove_uncommitted`` cannot run then), and unfinished ``.part`` copies. A file a row
+    names is never touched, however old. Returns the paths removed."""
+    cutoff = (now - ORPHAN_GRACE).timestamp()
+    old: list[Path] = []
+    if files_dir.is_dir():
+        for folder in files_dir.iterdir():
+            if folder.is_dir() and folder.name.isdigit():
+                old += [
+                    f for f in folder.iterdir() if f.is_file() and f.stat().st_mtime < cutoff
+                ]
+    named: set[str] = set()
+    for start in range(0, len(old), 500):
+        names = [f.name for f in old[start : start + 500]]
+        found = select(ReplyAttachment.stored_name).where(ReplyAttachment.stored_name.in_(names))
+        named.update(session.scalars(found))
+    removed = [f for f in old if f.name not in named]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 def _link_status_page(session: Session, reply: Reply, public_url: str, now: datetime) -> None:

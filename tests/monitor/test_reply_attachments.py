@@ -4,6 +4,7 @@ takes it (a comment's multipart ``source``, a Send API ``filedata`` message)."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.daemon import Daemon
 from monitor.errors import GraphError
 from monitor.graph import GraphClient
+from monitor.jobs import register_jobs, sweep_attachments
 from monitor.replies import LEASE, ReplySender
 from simulator import GraphSimulator, World
 from storage import attachments, replies
@@ -251,3 +253,22 @@ def test_a_file_of_a_page_meta_has_paused_waits_unclaimed_until_the_pause_ends(
     (row,) = rows(sessions, reply_id)
     assert row.status == "sent"
     assert [e["attachment"]["name"] for e in sent(world, "message")[1:]] == ["b.png"]
+
+
+def test_the_daemon_sweeps_every_hour_the_files_no_reply_names(
+    world: World, daemon: Daemon, sessions: sessionmaker[Session], clock: Any
+) -> None:
+    reply_id = messenger_answer_with_a_photo(world, daemon, sessions)
+    (row,) = rows(sessions, reply_id)
+    kept = attachments.path_of(attachments.attachments_dir(daemon.settings), row)
+    orphan = kept.parent / "0f0f0f0f.png"  # a web process killed before its commit
+    orphan.write_bytes(png())
+    day_old = (clock() - timedelta(days=2)).timestamp()
+    for path in (kept, orphan):
+        os.utime(path, (day_old, day_old))
+    register_jobs(daemon)
+    (job,) = [j for j in daemon.jobs if j.name == "attachment_sweep"]
+    assert job.every_seconds == 3600
+    job.run()
+    assert not orphan.exists() and kept.read_bytes() == png()
+    assert sweep_attachments(daemon) == 0

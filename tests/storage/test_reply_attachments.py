@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,38 @@ def test_a_savepoint_rolled_back_inside_a_committed_transaction_keeps_nothing_it
         with session.begin_nested() as nested:
             nested.rollback()
     assert stored_files(tmp_path) == [attachments.path_of(tmp_path, rows[0])]
+
+
+def test_files_a_killed_process_left_without_a_row_are_swept_after_a_day_and_no_other(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    with sessions.begin() as session:
+        people = populate(session)
+        item = add_item(session, "Rác tồn đọng ở chợ")
+        reply = create_reply(session, item, "private_reply", "Đã thu gom.", people.officer_a, NOW)
+        (row,) = attachments.attach(
+            session, reply, attachments.check_all([("a.png", png())]), tmp_path, None, NOW, URL
+        )
+        kept = attachments.path_of(tmp_path, row)
+    folder = kept.parent
+    # What a process killed before its commit leaves: a renamed file and a half-written copy.
+    orphan, partial = folder / "0f0f0f0f.png", folder / ".1e1e1e1e.png.part"
+    fresh = folder / "2d2d2d2d.pdf"  # another request's, not committed yet
+    for path in (orphan, partial, fresh):
+        path.write_bytes(b"x")
+    stamp = NOW.timestamp()
+    for path in (kept, orphan, partial):
+        os.utime(path, (stamp - 2 * 86400, stamp - 2 * 86400))
+    os.utime(fresh, (stamp - 3600, stamp - 3600))
+    unrelated = tmp_path / "notes"  # not an item's folder
+    unrelated.mkdir()
+    (unrelated / "x.txt").write_bytes(b"x")
+    os.utime(unrelated / "x.txt", (stamp - 9 * 86400, stamp - 9 * 86400))
+    with sessions.begin() as session:
+        removed = attachments.sweep_orphans(session, tmp_path, NOW)
+    assert sorted(removed) == sorted([orphan, partial])
+    assert stored_files(tmp_path) == sorted([kept, fresh, unrelated / "x.txt"])
+    assert kept.read_bytes() == png()
+    with sessions.begin() as session:  # nothing left to sweep; no folder at all is no error
+        assert attachments.sweep_orphans(session, tmp_path, NOW) == []
+        assert attachments.sweep_orphans(session, tmp_path / "missing", NOW) == []
