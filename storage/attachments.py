@@ -220,9 +220,7 @@ def sweep_orphans(session: Session, files_dir: Path, now: datetime) -> list[Path
     if files_dir.is_dir():
         for folder in files_dir.iterdir():
             if folder.is_dir() and folder.name.isdigit():
-                old += [
-                    f for f in folder.iterdir() if f.is_file() and f.stat().st_mtime < cutoff
-                ]
+                old += [f for f in folder.iterdir() if f.is_file() and f.stat().st_mtime < cutoff]
     named: set[str] = set()
     for start in range(0, len(old), 500):
         names = [f.name for f in old[start : start + 500]]
