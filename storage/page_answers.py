@@ -124,18 +124,23 @@ def _answered_before(session: Session, citizens: list[Item]) -> list[tuple[Item,
     """(page item, citizen item) for citizen items just stored whose answer by the page was
     stored before them: the page's replies under a comment (or at the top of a visitor's post),
     and the page's first message at or after a citizen message in its conversation. Read by
-    conversation (thread_id is indexed), one query per chunk of comment threads and one per chunk
-    of conversations."""
+    conversation (thread_id is indexed), one query per chunk of comments and one per chunk of
+    conversations."""
     pairs: list[tuple[Item, Item]] = []
     by_key = {(c.source, c.external_id): c for c in citizens if c.source != "facebook_message"}
-    threads = sorted(
-        {c.thread_id or "" for c in citizens if c.source == "facebook_comment"}
-        | {c.external_id for c in citizens if c.source == "facebook_post"}
+    # (thread, parent): the ids a page reply in a post would name as its parent, the comments
+    # just stored and the visitor's post itself. Only those replies are read, not every page
+    # comment of a busy post; each parent is in one pair, so each reply is read once.
+    wanted = sorted(
+        {(c.thread_id or "", c.external_id) for c in citizens if c.source == "facebook_comment"}
+        | {(c.external_id, c.external_id) for c in citizens if c.source == "facebook_post"}
     )
-    for start in range(0, len(threads), _CHUNK):
+    for start in range(0, len(wanted), _CHUNK):
+        pairs_in = wanted[start : start + _CHUNK]
         replies = session.scalars(
             select(Item).where(
-                Item.thread_id.in_(threads[start : start + _CHUNK]),
+                Item.thread_id.in_(sorted({thread for thread, _ in pairs_in})),
+                Item.parent_id.in_(sorted({parent for _, parent in pairs_in})),
                 Item.source == "facebook_comment",
                 Item.by_page.is_(True),
             )
