@@ -124,32 +124,31 @@ def test_files_written_in_a_transaction_that_rolls_back_are_removed_with_their_r
     assert stored_files(tmp_path) == sorted(paths)
 
 
+def a_photo_answer(session: Session, folder: Path) -> ReplyAttachment:
+    """A private reply with one photo, by an officer of a new world."""
+    people = populate(session)
+    item = add_item(session, "Đèn ngõ 7 hỏng")
+    reply = create_reply(session, item, "private_reply", "Đã thay.", people.officer_a, NOW)
+    checked = attachments.check_all([("a.png", png())])
+    (row,) = attachments.attach(session, reply, checked, folder, None, NOW, URL)
+    return row
+
+
 def test_a_savepoint_rolled_back_inside_a_committed_transaction_keeps_nothing_it_did_not_write(
     sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     with sessions.begin() as session:
-        people = populate(session)
-        item = add_item(session, "Đèn ngõ 7 hỏng")
-        reply = create_reply(session, item, "private_reply", "Đã thay.", people.officer_a, NOW)
-        rows = attachments.attach(
-            session, reply, attachments.check_all([("a.png", png())]), tmp_path, None, NOW, URL
-        )
+        row = a_photo_answer(session, tmp_path)
         with session.begin_nested() as nested:
             nested.rollback()
-    assert stored_files(tmp_path) == [attachments.path_of(tmp_path, rows[0])]
+    assert stored_files(tmp_path) == [attachments.path_of(tmp_path, row)]
 
 
 def test_files_a_killed_process_left_without_a_row_are_swept_after_a_day_and_no_other(
     sessions: sessionmaker[Session], tmp_path: Path
 ) -> None:
     with sessions.begin() as session:
-        people = populate(session)
-        item = add_item(session, "Rác tồn đọng ở chợ")
-        reply = create_reply(session, item, "private_reply", "Đã thu gom.", people.officer_a, NOW)
-        (row,) = attachments.attach(
-            session, reply, attachments.check_all([("a.png", png())]), tmp_path, None, NOW, URL
-        )
-        kept = attachments.path_of(tmp_path, row)
+        kept = attachments.path_of(tmp_path, a_photo_answer(session, tmp_path))
     folder = kept.parent
     # What a process killed before its commit leaves: a renamed file and a half-written copy.
     orphan, partial = folder / "0f0f0f0f.png", folder / ".1e1e1e1e.png.part"

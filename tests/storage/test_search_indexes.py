@@ -33,6 +33,18 @@ def found(session: Session, who: Viewer, **criteria: Any) -> list[int]:
     return [c.id for c in search(session, who, SearchFilters(**criteria)).cards]
 
 
+def search_pages(session: Session, who: Viewer, text: str, *, limit: int) -> list[list[int]]:
+    """The ids of every page of a search, following the cursors."""
+    pages: list[list[int]] = []
+    cursor: str | None = None
+    while True:
+        page = search(session, who, SearchFilters(text=text), cursor=cursor, limit=limit)
+        pages.append([c.id for c in page.cards])
+        cursor = page.next_cursor
+        if cursor is None:
+            return pages
+
+
 def test_a_word_matches_only_as_a_whole_word_where_the_word_index_splits_it(
     world: tuple[Session, People],
 ) -> None:
@@ -57,14 +69,7 @@ def test_pages_keep_the_tiers_when_a_page_spans_two_of_them(
     phrases = [item(f"Thôn {n} mất sóng điện thoại", 10 + n) for n in range(3)]
     apart = [item(f"Sóng yếu, thôn {n} mất điện", n) for n in range(2)]
     officer = viewer(session, people.officer_a)
-    pages: list[list[int]] = []
-    cursor: str | None = None
-    while True:
-        page = search(session, officer, SearchFilters(text="mất sóng"), cursor=cursor, limit=2)
-        pages.append([c.id for c in page.cards])
-        cursor = page.next_cursor
-        if cursor is None:
-            break
+    pages = search_pages(session, officer, "mất sóng", limit=2)
     assert pages == [phrases[:2], [phrases[2], apart[0]], [apart[1]]]
 
 
@@ -181,14 +186,7 @@ def test_a_search_tried_among_the_newest_items_first_lists_the_same_pages(
     viewers = [viewer(session, u) for u in (people.officer_a, both, people.admin)]
 
     def pages(who: Viewer) -> list[list[int]]:
-        found: list[list[int]] = []
-        cursor: str | None = None
-        while True:
-            page = search(session, who, SearchFilters(text="mất sóng"), cursor=cursor, limit=4)
-            found.append([c.id for c in page.cards])
-            cursor = page.next_cursor
-            if cursor is None:
-                return found
+        return search_pages(session, who, "mất sóng", limit=4)
 
     # More items than any viewer has: the whole table is searched at once.
     monkeypatch.setattr(queue_search, "RECENT_WINDOW", 1_000)
