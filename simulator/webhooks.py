@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from simulator.diagnostics import Diagnostics
-from simulator.errors import bad_parameter, missing_object, permission_denied
+from simulator.errors import GraphError, bad_parameter, missing_object, permission_denied
 from simulator.records import GraphRecord, PageRecord
 from simulator.state import WorldEvent
 from simulator.webhook_payloads import Change, change_for, unix, unix_ms
@@ -308,15 +308,25 @@ def subscribed_apps(
     diagnostics: Diagnostics, target: GraphRecord, method: str, params: dict[str, str], token: str
 ) -> dict[str, Any]:
     """`POST /{page}/subscribed_apps?subscribed_fields=feed,messages` installs the app on the
-    Page for those fields (replacing the previous list); `DELETE` removes it."""
+    Page for those fields (replacing the previous list); `DELETE` removes it. Meta's reference:
+    the Page token needs pages_manage_metadata and pages_show_list, and pages_messaging for the
+    Messenger fields."""
     if not isinstance(target, PageRecord):
         raise missing_object(getattr(target, "id", ""), method.lower())
-    if "pages_manage_metadata" not in diagnostics.grant_of(token).scopes:
+    scopes = diagnostics.grant_of(token).scopes
+    if not {"pages_manage_metadata", "pages_show_list"} <= set(scopes):
         raise permission_denied()
     if method == "DELETE":
         diagnostics.unsubscribe(target.page_id)
         return {"success": True}
     fields = _fields(params.get("subscribed_fields", "").split(","))
+    messenger = [f for f in fields if f.startswith(("messag", "standby"))]
+    if messenger and "pages_messaging" not in scopes:
+        raise GraphError(
+            f"(#200) To subscribe to the {messenger[0]} field, one of these permissions is "
+            "needed: pages_messaging",
+            200,
+        )
     diagnostics.subscribe(target.page_id, fields)
     return {"success": True}
 

@@ -378,3 +378,27 @@ def test_subscribing_through_the_graph_api_starts_the_deliveries(
 def test_the_callback_is_verified_like_meta_does_only_with_the_right_token(endpoint: str) -> None:
     assert verify_callback(endpoint, "verify")
     assert not verify_callback(endpoint, "a-guess")
+
+
+def test_installing_the_app_on_a_page_needs_the_permissions_metas_reference_names(
+    scene: Scene,
+) -> None:
+    """pages_manage_metadata and pages_show_list for any field, pages_messaging as well for the
+    Messenger ones."""
+    with GraphSimulator(scene.world) as sim:
+        client = GraphClient(sim.base_url, DONG_HOA[2])
+        proof = appsecret_proof(SECRET, DONG_HOA[2])
+
+        def install(fields: str) -> dict[str, Any]:
+            data = {"subscribed_fields": fields, "appsecret_proof": proof}
+            answer: dict[str, Any] = client.post(f"{DONG}/subscribed_apps", data=data).json()
+            return answer
+
+        no_messaging = ("pages_show_list", "pages_manage_metadata", "pages_read_engagement")
+        sim.router.diagnostics.grant(DONG_HOA[2], scopes=no_messaging)
+        refused = install("feed,messages")["error"]
+        assert refused["code"] == 200 and "pages_messaging" in refused["message"]
+        assert install("feed") == {"success": True}
+        sim.router.diagnostics.grant(DONG_HOA[2], scopes=("pages_manage_metadata",))
+        assert install("feed")["error"]["code"] == 200  # pages_show_list too
+        assert sim.router.diagnostics.subscriptions[DONG] == ("feed",)
