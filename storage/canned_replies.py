@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.audit import record as audit
+from storage.search_text import fold
 from storage.tables import CannedReply, Item
 from storage.visibility import reveal, shield_for
 from storage.workdays import deadline_text
@@ -93,19 +94,25 @@ class Canned:
 
 
 def unit_templates(session: Session, unit_id: str, *, with_inactive: bool = False) -> list[Canned]:
-    """The unit's templates by title, or the defaults when it never had one."""
-    rows = list(
-        session.scalars(
-            select(CannedReply).where(CannedReply.unit_id == unit_id).order_by(CannedReply.title)
-        )
-    )
+    """The unit's templates, or the defaults when it never had one; in the order of their
+    titles as a Vietnamese reader looks them up (``_title_order``), the same before and after
+    the defaults are stored and on either database."""
+    rows = list(session.scalars(select(CannedReply).where(CannedReply.unit_id == unit_id)))
     if not rows:
-        return [Canned(None, unit_id, title, body) for title, body in DEFAULTS]
-    return [
-        Canned(r.id, r.unit_id, r.title, r.body, r.active)
-        for r in rows
-        if r.active or with_inactive
-    ]
+        found = [Canned(None, unit_id, title, body) for title, body in DEFAULTS]
+    else:
+        found = [
+            Canned(r.id, r.unit_id, r.title, r.body, r.active)
+            for r in rows
+            if r.active or with_inactive
+        ]
+    return sorted(found, key=lambda c: _title_order(c.title))
+
+
+def _title_order(title: str) -> tuple[str, str]:
+    """The title without its marks and case, then as written: the same order on SQLite and
+    PostgreSQL, whose collations differ, and close to how a Vietnamese reader looks one up."""
+    return fold(title), title
 
 
 def store_defaults(session: Session, unit_id: str, now: datetime) -> None:
