@@ -249,11 +249,14 @@ class SearchFilters:
     received_from: datetime | None = None
     received_to: datetime | None = None
 
-    def clauses(self, viewer: Viewer, dialect: str = "sqlite") -> list[ColumnElement[bool]]:
-        """The SQL conditions; ``dialect`` picks how words are matched (the same items)."""
+    def clauses(
+        self, viewer: Viewer, dialect: str = "sqlite", *, word_index: bool = True
+    ) -> list[ColumnElement[bool]]:
+        """The SQL conditions; ``dialect`` picks how words are matched (the same items), and
+        without ``word_index`` PostgreSQL tests each row's words without its word index."""
         found: list[ColumnElement[bool]] = []
         if self.text.strip():
-            found.append(_text_clause(self.text, viewer, dialect))
+            found.append(_text_clause(self.text, viewer, dialect, word_index))
         if self.author.strip():
             found.append(_author_clause(self.author.strip()))
             found.append(identity_clause(viewer))
@@ -299,7 +302,9 @@ class SearchFilters:
         return [(0, numbered), (1, and_(~numbered, in_text)), (2, and_(~numbered, ~in_text))]
 
 
-def _text_clause(query: str, viewer: Viewer, dialect: str) -> ColumnElement[bool]:
+def _text_clause(
+    query: str, viewer: Viewer, dialect: str, word_index: bool = True
+) -> ColumnElement[bool]:
     """Every word in the item's text or sender, or the item numbered ``#123``.
 
     The words never find an item whose sender the viewer may not know: not by its sender's
@@ -309,26 +314,29 @@ def _text_clause(query: str, viewer: Viewer, dialect: str) -> ColumnElement[bool
     if number is not None and number[1]:
         return Item.id == number[0]
     terms = search_terms(query)
-    matches = and_(_words(terms, dialect), identity_clause(viewer))
+    matches = and_(_words(terms, dialect, word_index), identity_clause(viewer))
     if not terms:
         matches = false()
     return matches if number is None else or_(Item.id == number[0], matches)
 
 
-def _words(terms: list[str], dialect: str) -> ColumnElement[bool]:
+def _words(terms: list[str], dialect: str, word_index: bool = True) -> ColumnElement[bool]:
     """Every term in the item's text or sender, each as ``_word`` says.
 
     PostgreSQL: the words the full-text index holds as themselves (letters and digits without
     diacritics: what fold() makes of Vietnamese) are looked up there, every word of a query in
     one index read, then checked as whole words in the text (the index's parser also splits
-    at characters fold() keeps, such as "_"); the rest (long numbers, other scripts) as LIKE."""
+    at characters fold() keeps, such as "_"); the rest (long numbers, other scripts) as LIKE.
+    Without ``word_index``, only the check of each row: for a few thousand rows already chosen
+    (the newest items, _Window), where reading the index of a common word costs more."""
     if dialect != "postgresql":
         return and_(*(_like(_word(t)) for t in terms))
     indexed = [t for t in terms if _INDEXED_WORD.match(t) and not NUMBER_PART.match(t)]
     found: list[ColumnElement[bool]] = []
-    if indexed:
+    if indexed and word_index:
         query = func.plainto_tsquery(_SIMPLE, " ".join(indexed))
         found.append(search_words().bool_op("@@")(query))
+    if indexed:
         found += [func.strpos(Item.search_text, f" {t} ") > 0 for t in indexed]
     found += [_like(_word(t)) for t in terms if t not in indexed]
     return and_(*found)
@@ -390,6 +398,8 @@ def search(
     whole phrase, then the rest (each newest first), on every page: the tier is in the key."""
     dialect = session.get_bind().dialect.name
     query = _base(viewer).where(*filters.clauses(viewer, dialect))
+    # The same matches, each row tested on its own: for the newest items only.
+    recent = _base(viewer).where(*filters.clauses(viewer, dialect, word_index=False))
     tiers = filters.tiers(dialect)
     if tiers is None:
         return _paginate(session, viewer, query, _NEWEST_FIRST, cursor, limit)
@@ -408,7 +418,9 @@ def search(
             # not see.
             wanted = limit + 1 - len(shown)
             tried = window if tier > 0 else None
-            rows = _newest_matches(session, query.where(clause), after, wanted, tried)
+            rows = _newest_matches(
+                session, query.where(clause), recent.where(clause), after, wanted, tried
+            )
             cards = _cards(session, viewer, rows, None).cards
             shown += [(c, tier) for c in cards if filters.shows(c)]
             if len(rows) < wanted:
@@ -429,16 +441,17 @@ def search(
 def _newest_matches(
     session: Session,
     query: Select[Item],
+    recent: Select[Item],
     after: tuple[datetime, int] | None,
     count: int,
     window: _Window | None,
 ) -> list[Item]:
     """The first ``count`` rows of ``query`` after ``after``, newest first: with a
-    ``window``, looked for among the newest RECENT_WINDOW items first, then, if they hold
-    fewer, everywhere."""
+    ``window``, looked for among the newest RECENT_WINDOW items first (``recent``: the same
+    matches, tested row by row), then, if they hold fewer, everywhere."""
     start = window.start(session, after) if window is not None else None
     if start is not None:
-        rows = _newest_rows(session, query.where(Item.created_time >= start), after, count)
+        rows = _newest_rows(session, recent.where(Item.created_time >= start), after, count)
         if len(rows) == count:
             return rows
     return _newest_rows(session, query, after, count)
