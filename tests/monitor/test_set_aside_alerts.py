@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from config.schema import Secret
 from config.settings import AlertSettings, NotificationTarget, Settings
 from monitor.alerts import SET_ASIDE_PERIOD, AlertDetector
 from monitor.daemon import Daemon
+from monitor.normalize import PayloadError, comment_record, repairing
 from simulator import GraphSimulator, World
 from storage.rejections import REASON_NAMES, WINDOW, by_page, reason_kind
 from storage.tables import Notification, RejectedPayload
@@ -157,3 +158,52 @@ def test_every_kind_of_reason_has_a_vietnamese_name_and_unknown_reasons_are_othe
 
 def test_the_period_matches_the_health_window() -> None:
     assert SET_ASIDE_PERIOD == WINDOW == timedelta(hours=24)
+
+
+def _deep(levels: int) -> dict[str, object]:
+    nested: dict[str, object] = {}
+    for _ in range(levels):
+        nested = {"x": nested}
+    return nested
+
+
+@pytest.mark.parametrize(
+    ("change", "kind"),
+    [
+        ({"created_time": "9999-12-31T00:00:00+0000"}, "time_clamped"),
+        ({"created_time": "1990-01-01T00:00:00+0000"}, "time_clamped"),
+        ({"created_time": "hôm qua"}, "time_invalid"),
+        ({"created_time": "2026-12-01T10:00:00"}, "time_invalid"),
+        ({"created_time": None}, "time_invalid"),
+        ({"extra": _deep(40)}, "too_deep"),
+        ({"message": "Đèn\x00 đường"}, "nul"),
+        ({"from": {"id": "9001", "name": "Hoa\x00"}}, "nul"),
+        ({"message": "Đèn \ud800 đường"}, "unicode"),
+        ({"message": "a" * 70_000}, "too_long"),
+        ({"from": "Hoa"}, "sender"),
+        ({"from": {"id": "9" * 60, "name": "Hoa"}}, "sender"),
+        ({"id": "c 1"}, "bad_id"),
+        ({"id": "9" * 200}, "bad_id"),
+        ({"id": None, "permalink_url": None}, "bad_id"),
+        ({"message": 5}, "text_type"),
+    ],
+)
+def test_each_kind_of_reason_is_named_from_what_normalising_really_writes(
+    change: dict[str, object], kind: str
+) -> None:
+    """The kinds are told apart by words of monitor/normalize.py's reasons: reworded there, a
+    reason would turn "other" here, and the admins' alerts and health would lose its name."""
+    comment: dict[str, object] = {
+        "id": "111_222",
+        "from": {"id": "9001", "name": "Hoa"},
+        "message": "Đèn đường thôn 3 tắt",
+        "created_time": "2026-12-01T10:00:00+0000",
+    }
+    comment.update(change)
+    with repairing(datetime(2026, 12, 6, tzinfo=UTC)) as notes:
+        try:
+            comment_record(comment, page_id="111", unit_id="a", post_id="111_1")
+        except PayloadError as exc:
+            notes.append(str(exc))
+    assert notes, change
+    assert reason_kind("; ".join(notes)) == kind, notes
