@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from storage import claims
@@ -188,23 +188,21 @@ def create_reply(
     return reply
 
 
-def due(session: Session, now: datetime, limit: int = 20) -> list[int]:
-    """Pending replies whose time has come, oldest first. Listing claims nothing."""
-    return [reply_id for reply_id, _page_id, _kind in due_targets(session, now, limit)]
+def _due_now(now: datetime) -> ColumnElement[bool]:
+    """A pending reply whose time has come: never tried, or its wait after a try is over."""
+    return or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now)
 
 
 def due_targets(
     session: Session, now: datetime, limit: int = 200
 ) -> list[tuple[int, str | None, str]]:
     """(reply id, page id, kind) of the pending replies whose time has come, oldest first: the
-    sender leaves those of a page Meta has paused for now and takes the others."""
+    sender leaves those of a page Meta has paused for now and takes the others. Listing claims
+    nothing."""
     rows = session.execute(
         select(Reply.id, Item.page_id, Reply.kind)
         .join(Item, Item.id == Reply.item_id)
-        .where(
-            Reply.status == "pending",
-            or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now),
-        )
+        .where(Reply.status == "pending", _due_now(now))
         .order_by(Reply.id)
         .limit(limit)
     )
@@ -218,8 +216,7 @@ def claim(
 
     Only ``pending`` is claimed: a reply in ``sending`` may already be on Facebook.
     """
-    due_now = or_(Reply.next_attempt_at.is_(None), Reply.next_attempt_at <= now)
-    return claims.claim(session, Reply, reply_id, owner, now, lease, due_now)
+    return claims.claim(session, Reply, reply_id, owner, now, lease, _due_now(now))
 
 
 def expire_stale(session: Session, now: datetime, reason: str) -> list[Reply]:

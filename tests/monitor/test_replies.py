@@ -196,7 +196,7 @@ def test_two_daemons_claiming_at_once_send_each_reply_once(
     for comment in comments:
         queue_reply(sessions, comment, "public_comment", "Đã tiếp nhận", clock())
     with sessions.begin() as session:
-        due = replies.due(session, clock())
+        due = [reply_id for reply_id, _page, _kind in replies.due_targets(session, clock())]
     claims: dict[str, list[int]] = {}
     for owner in ("daemon-a", "daemon-b"):
         with sessions.begin() as session:
