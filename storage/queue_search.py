@@ -80,10 +80,10 @@ ALL_COUNT_CAP: Final = 1_000
 FILTERED_COUNT_CAP: Final = 200
 # Newest-first lists of at most this many units are read unit by unit (_first_keys).
 MERGED_UNITS: Final = 16
-# A text search first looks among the viewer's newest this many items (_recent_start): common
+# A text search first looks among the viewer's newest this many items (_Window): common
 # words match tens of thousands of items at city scale, and the word index hands over every one
 # of them, to be read and sorted for a page of 50 (a leader's "mất sóng" at 1,000,000 items:
-# 380 ms; within the newest 2,000 items: 12 ms). When the newest items hold a page of matches,
+# 343 ms; within the newest 2,000 items: 10 ms). When the newest items hold a page of matches,
 # those are the first matches of all, every item left out being older; otherwise (rare words,
 # the usual search) the whole table is searched, after a few milliseconds' try.
 RECENT_WINDOW: Final = 2_000
@@ -398,8 +398,6 @@ def search(
     whole phrase, then the rest (each newest first), on every page: the tier is in the key."""
     dialect = session.get_bind().dialect.name
     query = _base(viewer).where(*filters.clauses(viewer, dialect))
-    # The same matches, each row tested on its own: for the newest items only.
-    recent = _base(viewer).where(*filters.clauses(viewer, dialect, word_index=False))
     tiers = filters.tiers(dialect)
     if tiers is None:
         return _paginate(session, viewer, query, _NEWEST_FIRST, cursor, limit)
@@ -407,7 +405,7 @@ def search(
     # Long numbers (a phone) and the numbered item are rare: no window to try for them.
     words = search_terms(filters.text)
     common = bool(words) and not any(NUMBER_PART.match(t) for t in words)
-    window = _Window(viewer) if common else None
+    window = _Window(viewer, filters, dialect) if common else None
     shown: list[tuple[ItemCard, int]] = []
     for tier, clause in tiers:
         if key is not None and tier < key[0]:
@@ -418,9 +416,7 @@ def search(
             # not see.
             wanted = limit + 1 - len(shown)
             tried = window if tier > 0 else None
-            rows = _newest_matches(
-                session, query.where(clause), recent.where(clause), after, wanted, tried
-            )
+            rows = _newest_matches(session, query, clause, after, wanted, tried)
             cards = _cards(session, viewer, rows, None).cards
             shown += [(c, tier) for c in cards if filters.shows(c)]
             if len(rows) < wanted:
@@ -441,27 +437,31 @@ def search(
 def _newest_matches(
     session: Session,
     query: Select[Item],
-    recent: Select[Item],
+    tier: ColumnElement[bool],
     after: tuple[datetime, int] | None,
     count: int,
     window: _Window | None,
 ) -> list[Item]:
-    """The first ``count`` rows of ``query`` after ``after``, newest first: with a
-    ``window``, looked for among the newest RECENT_WINDOW items first (``recent``: the same
-    matches, tested row by row), then, if they hold fewer, everywhere."""
+    """The first ``count`` rows of ``query`` in ``tier`` after ``after``, newest first: with a
+    ``window``, looked for among the newest RECENT_WINDOW items first, then, if they hold
+    fewer, everywhere."""
     start = window.start(session, after) if window is not None else None
-    if start is not None:
-        rows = _newest_rows(session, recent.where(Item.created_time >= start), after, count)
+    if window is not None and start is not None:
+        recent = window.matches.where(tier, Item.created_time >= start)
+        rows = _newest_rows(session, recent, after, count)
         if len(rows) == count:
             return rows
-    return _newest_rows(session, query, after, count)
+    return _newest_rows(session, query.where(tier), after, count)
 
 
 class _Window:
-    """Where a search's newest items start (RECENT_WINDOW), once per cursor position."""
+    """Where a search's newest items start (RECENT_WINDOW), once per cursor position, and the
+    search's matches as tested there: row by row, without the word index, whose read of a
+    common word costs more than the rows themselves."""
 
-    def __init__(self, viewer: Viewer) -> None:
+    def __init__(self, viewer: Viewer, filters: SearchFilters, dialect: str) -> None:
         self.viewer = viewer
+        self.matches = _base(viewer).where(*filters.clauses(viewer, dialect, word_index=False))
         self.units = _merged_units(viewer, _NEWEST_FIRST)
         self.known: dict[datetime | None, datetime | None] = {}
 
